@@ -1,0 +1,89 @@
+"""Export workflow: projects of one resource into snapshots in the store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from archiver.config import Resource
+from archiver.errors import ArchiverError
+from archiver.projectfile import ProjectSummary, check_project_name, summarize
+from archiver.service import AuthoringClient
+from archiver.snapshot import Snapshot, build_snapshot, source_for
+from archiver.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    """What became of one project: a snapshot file, or an error."""
+
+    resource: str
+    project: str
+    path: Path | None = None
+    summary: ProjectSummary | None = None
+    error: ArchiverError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def list_project_names(client: AuthoringClient) -> list[str]:
+    return sorted(str(project["projectName"]) for project in client.list_projects())
+
+
+def capture(
+    client: AuthoringClient,
+    resource: Resource,
+    name: str,
+    *,
+    tags: Iterable[str] = (),
+    description: str | None = None,
+) -> Snapshot:
+    """Export one live project into a snapshot held in memory."""
+    check_project_name(name)
+    exported = client.export_project(name)
+    source = source_for(resource.name, resource.endpoint, client.api_version, exported.project)
+    source = replace(source, project=name, export_job_id=exported.job_id)
+    return build_snapshot(exported.project, source, tags=tags, description=description)
+
+
+def export_projects(
+    client: AuthoringClient,
+    resource: Resource,
+    names: Sequence[str],
+    store: Store,
+    *,
+    tags: Iterable[str] = (),
+    description: str | None = None,
+    on_outcome: Callable[[ExportOutcome], None] | None = None,
+) -> list[ExportOutcome]:
+    """Export each project in turn; one project's failure does not stop the others."""
+    outcomes = []
+    for name in names:
+        outcome = _export_one(client, resource, name, store, tuple(tags), description)
+        if on_outcome is not None:
+            on_outcome(outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _export_one(
+    client: AuthoringClient,
+    resource: Resource,
+    name: str,
+    store: Store,
+    tags: tuple[str, ...],
+    description: str | None,
+) -> ExportOutcome:
+    try:
+        snapshot = capture(client, resource, name, tags=tags, description=description)
+        path = store.write(snapshot)
+    except ArchiverError as exc:
+        log.debug("export of %s/%s failed", resource.name, name, exc_info=True)
+        return ExportOutcome(resource.name, name, error=exc)
+    return ExportOutcome(resource.name, name, path=path, summary=summarize(snapshot.project))

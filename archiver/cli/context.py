@@ -1,0 +1,69 @@
+"""Turning common options into the core's objects: config, store, resource, client."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from archiver.config import Config, Resource, adhoc_resource, find_config, load_config
+from archiver.errors import ConfigError, UsageError
+from archiver.refs import looks_like_path
+from archiver.service import AuthoringClient, ClientOptions
+from archiver.store import Store
+
+
+def load(config_path: Path | None) -> Config:
+    return load_config(find_config(config_path))
+
+
+def open_store(store_path: Path | None, config: Config) -> Store:
+    """The store named by --store (or ARCHIVER_STORE), else by the config file."""
+    root = store_path or config.store
+    if root is None:
+        raise ConfigError("no store given: pass --store DIR or set 'store' in the config file")
+    return Store(root.expanduser())
+
+
+def store_for_ref(ref: str, store_path: Path | None, config_path: Path | None) -> Store:
+    """The store a ref is resolved in; a snapshot path needs no configured store."""
+    if store_path is None and looks_like_path(ref):
+        return Store(Path(ref).expanduser().parent)
+    return open_store(store_path, load(config_path))
+
+
+def pick_resource(
+    config: Config,
+    name: str | None,
+    *,
+    endpoint: str | None = None,
+    key_env: str | None = None,
+    api_version: str | None = None,
+) -> Resource:
+    """A resource of the config, or a one-off one from --endpoint and --key-env."""
+    if endpoint:
+        if name:
+            raise UsageError("give a resource name or --endpoint, not both")
+        if not key_env:
+            raise UsageError("--endpoint needs --key-env VAR, the variable holding the key")
+        return adhoc_resource(endpoint, key_env, api_version)
+    if not name:
+        raise UsageError("name a resource from the config, or pass --endpoint and --key-env")
+    return config.resource(name)
+
+
+def connect(resource: Resource) -> AuthoringClient:
+    """A client for `resource`, with its key read from the environment."""
+    return AuthoringClient(
+        resource.endpoint, resource.read_key(), resource.api_version, options=_client_options()
+    )
+
+
+def _client_options() -> ClientOptions:
+    options = ClientOptions()
+    interval = os.environ.get("ARCHIVER_POLL_INTERVAL")
+    if interval:
+        try:
+            options.poll_interval = max(float(interval), 0.0)
+        except ValueError:
+            raise ConfigError(f"ARCHIVER_POLL_INTERVAL must be seconds, not {interval!r}") from None
+    return options

@@ -1,0 +1,54 @@
+"""`archiver emulator`: a local emulator of the authoring API, for offline use."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archiver.cli import output
+from archiver.cli.options import DebugOption, QuietOption, VerboseOption, exit_statuses
+from archiver.errors import UsageError
+
+HELP = (
+    "Serve a local emulator of the text authoring API (api-versions 2022-05-01 to "
+    "2025-05-15-preview) until interrupted.\n\n"
+    "The first line on stdout is the URL it listens on, so that --port 0 (any free port) "
+    "can be used from scripts. Projects persist in --data across restarts."
+) + exit_statuses(0, UsageError.exit_code)
+
+
+def emulator(
+    port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one.")] = 5080,
+    data: Annotated[Path, typer.Option("--data", help="Directory for the projects.")] = Path(
+        "emulator-data"
+    ),
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="Subscription key to require (or ARCHIVER_EMULATOR_KEY)."),
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    job_delay: Annotated[
+        float, typer.Option("--job-delay", help="Seconds each job takes to finish.")
+    ] = 0.0,
+    verbose: VerboseOption = 0,
+    quiet: QuietOption = False,
+    debug: DebugOption = False,
+) -> int:
+    output.setup("emulator", verbose=verbose, quiet=quiet, debug=debug)
+    key = key or os.environ.get("ARCHIVER_EMULATOR_KEY")
+    if not key:
+        raise UsageError("give the key to require with --key or ARCHIVER_EMULATOR_KEY")
+    if not 0 <= port <= 65535:
+        raise UsageError(f"invalid port {port}")
+
+    from archiver.emulator import serve
+
+    serve(data, key, host=host, port=port, job_delay=job_delay)
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("emulator", help=HELP)(emulator)

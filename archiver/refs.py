@@ -1,0 +1,127 @@
+"""Refs: the ways to name a snapshot.
+
+    path/to/20261204T020000Z-000.json.zst   a snapshot file
+    Movies@latest                          the newest snapshot of Movies
+    Movies                                 the same as Movies@latest
+    Movies@~2                              two before the newest
+    Movies@2026-12-01T00:00Z               the newest at or before that instant
+    Movies@2026-12-01                      ... at or before the end of that day, UTC
+    eastus/Movies@latest                   Movies of resource eastus, where several hold one
+
+A corrupt snapshot is never chosen: it is passed over with a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from archiver.errors import CorruptSnapshotError, NotFoundError, UsageError
+from archiver.snapshot import SUFFIX, Snapshot
+from archiver.store import Entry, Store
+
+log = logging.getLogger(__name__)
+
+_REF = re.compile(
+    r"(?:(?P<resource>[A-Za-z0-9_.-]+)/)?(?P<project>[A-Za-z0-9_.-]+)(?:@(?P<at>.+))?"
+)
+_BACK = re.compile(r"~(\d{1,6})")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A parsed ref that names snapshots in the store (not a path)."""
+
+    project: str
+    resource: str | None = None
+    back: int = 0
+    before: datetime | None = None
+
+    def __str__(self) -> str:
+        prefix = f"{self.resource}/" if self.resource else ""
+        if self.before is not None:
+            return f"{prefix}{self.project}@{self.before.isoformat()}"
+        return f"{prefix}{self.project}@" + (f"~{self.back}" if self.back else "latest")
+
+
+def looks_like_path(text: str) -> bool:
+    return text.endswith(SUFFIX) or text.startswith((".", "/", "~")) or Path(text).is_file()
+
+
+def parse_ref(text: str) -> Ref:
+    match = _REF.fullmatch(text)
+    if match is None:
+        raise UsageError(
+            f"invalid ref {text!r}: expected PROJECT@latest, PROJECT@~N, PROJECT@TIME "
+            "or a snapshot path"
+        )
+    at = match["at"] or "latest"
+    ref = Ref(project=match["project"], resource=match["resource"])
+
+    if at == "latest":
+        return ref
+    back = _BACK.fullmatch(at)
+    if back is not None:
+        return Ref(ref.project, ref.resource, back=int(back[1]))
+    return Ref(ref.project, ref.resource, before=parse_instant(at))
+
+
+def parse_instant(text: str) -> datetime:
+    """An instant with `Z` or an offset; a bare date means the end of that day in UTC."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return datetime.combine(day, time.max, tzinfo=UTC)
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"invalid time {text!r}: use ISO 8601, e.g. 2026-12-01T00:00Z") from None
+    if moment.tzinfo is None:
+        raise UsageError(f"time {text!r} needs 'Z' or an offset such as +01:00")
+    return moment.astimezone(UTC)
+
+
+def resolve(store: Store, text: str) -> Snapshot:
+    """The snapshot that `text` names, read and checked."""
+    if looks_like_path(text):
+        return store.read(Path(text).expanduser())
+
+    ref = parse_ref(text)
+    candidates = _candidates(store, ref)
+    if ref.before is not None:
+        before = ref.before
+        candidates = [entry for entry in candidates if entry.created <= before]
+    return _pick(store, ref, list(reversed(candidates)))
+
+
+def _candidates(store: Store, ref: Ref) -> list[Entry]:
+    entries = store.entries(resource=ref.resource, project=ref.project)
+    if not entries:
+        where = f" of resource {ref.resource!r}" if ref.resource else ""
+        raise NotFoundError(f"no snapshots of project {ref.project!r}{where} in {store.root}")
+
+    resources = sorted({entry.resource for entry in entries})
+    if len(resources) > 1:
+        choices = ", ".join(f"{name}/{ref.project}" for name in resources)
+        raise UsageError(f"ref {ref.project!r} is ambiguous; name the resource: {choices}")
+    return entries
+
+
+def _pick(store: Store, ref: Ref, newest_first: list[Entry]) -> Snapshot:
+    wanted = ref.back
+    for entry in newest_first:
+        try:
+            snapshot = store.read(entry.path)
+        except CorruptSnapshotError as exc:
+            log.warning("passing over %s", exc.message)
+            continue
+        if wanted == 0:
+            return snapshot
+        wanted -= 1
+    raise NotFoundError(f"no intact snapshot matches {ref} in {store.root}")

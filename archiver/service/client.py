@@ -1,0 +1,316 @@
+"""HTTP client for the authoring API: requests, jobs, errors.
+
+The subscription key travels in one header, only to the configured endpoint's
+host: a job URL, result URL or next-page link on another host is refused, and
+redirects are never followed. Nothing here logs a header.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from archiver import __version__
+from archiver.errors import JobFailedError, NotFoundError, RemoteError, ThrottledError
+from archiver.service.routes import Routes
+
+log = logging.getLogger(__name__)
+
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+STRING_INDEX_TYPE = "Utf16CodeUnit"
+
+_PENDING = frozenset({"notstarted", "running", "cancelling"})
+_RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+# A POST is retried only where the service cannot have acted on it.
+_RETRIED_POST_STATUSES = frozenset({429, 503})
+_MAX_RETRY_AFTER = 60.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """The state of one export, import or deletion job."""
+
+    job_id: str
+    status: str
+    errors: tuple[Mapping[str, Any], ...] = ()
+    warnings: tuple[Mapping[str, Any], ...] = ()
+    result_url: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.status.lower() in _PENDING
+
+
+@dataclass(frozen=True)
+class ExportedProject:
+    project: dict[str, Any]
+    job_id: str
+
+
+@dataclass
+class ClientOptions:
+    """Timing knobs; tests shrink them, production keeps the defaults."""
+
+    poll_interval: float = 2.0
+    job_timeout: float = 1800.0
+    request_timeout: float = 60.0
+    retries: int = 5
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+
+class AuthoringClient:
+    """One resource's authoring API, at one api-version."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        key: str,
+        api_version: str,
+        *,
+        options: ClientOptions | None = None,
+    ) -> None:
+        self.routes = Routes.for_version(endpoint, api_version)
+        self.options = options or ClientOptions()
+        self._origin = _origin(self.routes.endpoint)
+        self._session = requests.Session()
+        self._session.trust_env = False
+        self._session.headers.update(
+            {KEY_HEADER: key, "User-Agent": f"archiver/{__version__}", "Accept": "application/json"}
+        )
+
+    @property
+    def api_version(self) -> str:
+        return self.routes.api_version
+
+    def close(self) -> None:
+        self._session.close()
+
+    # Projects
+
+    def list_projects(self) -> list[dict[str, Any]]:
+        """Every project of the resource, following `nextLink` page by page."""
+        projects: list[dict[str, Any]] = []
+        for page in self._pages(self.routes.projects):
+            projects.extend(page.get("value") or [])
+        return projects
+
+    def get_project(self, name: str) -> dict[str, Any] | None:
+        """The project's metadata, or None when the resource has no such project."""
+        try:
+            body = self._json("GET", self.routes.project(name))
+        except RemoteError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return dict(body)
+
+    def export_project(self, name: str) -> ExportedProject:
+        """Run an export job to its end and download the project file."""
+        body = {"assetsToExport": ["*"]} if self.routes.legacy else None
+        headers = {"format": "JSON"} if self.routes.legacy else {}
+        params = {"stringIndexType": STRING_INDEX_TYPE}
+        try:
+            response = self._call(
+                "POST", self.routes.export(name), params=params, body=body, headers=headers
+            )
+        except RemoteError as exc:
+            if exc.status == 404:
+                raise NotFoundError(f"no project {name!r} at {self.routes.endpoint}") from None
+            raise
+
+        job = self.wait(self._job_url(response), what=f"export of {name!r}")
+        if not job.result_url:
+            raise RemoteError(f"export of {name!r} succeeded but the job names no resultUrl")
+        project = self._json("GET", job.result_url)
+        if not isinstance(project, dict):
+            raise RemoteError(
+                f"export of {name!r} returned {type(project).__name__}, not a project"
+            )
+        return ExportedProject(project=project, job_id=job.job_id)
+
+    def import_project(self, name: str, project: Mapping[str, Any]) -> Job:
+        """Run an import job to its end: it creates or replaces project `name`."""
+        response = self._call("POST", self.routes.import_(name), body=project)
+        return self.wait(self._job_url(response), what=f"import of {name!r}")
+
+    def delete_project(self, name: str) -> Job:
+        response = self._call("DELETE", self.routes.project(name))
+        return self.wait(self._job_url(response), what=f"deletion of {name!r}")
+
+    # Jobs
+
+    def wait(self, url: str, *, what: str) -> Job:
+        """Poll a job until it ends; only `succeeded` returns, anything else raises."""
+        deadline = time.monotonic() + self.options.job_timeout
+        while True:
+            response = self._call("GET", url)
+            job = _parse_job(response.json())
+            if not job.pending:
+                break
+            delay = _retry_after(response) or self.options.poll_interval
+            if time.monotonic() + delay > deadline:
+                raise RemoteError(
+                    f"{what}: job {job.job_id} still {job.status} after "
+                    f"{self.options.job_timeout:.0f} s"
+                )
+            self.options.sleep(delay)
+
+        if job.status != "succeeded":
+            raise JobFailedError(f"{what}: job {job.status}{_describe_errors(job.errors)}")
+        return job
+
+    # HTTP
+
+    def _pages(self, url: str) -> Iterator[dict[str, Any]]:
+        next_url: str | None = url
+        while next_url:
+            page = self._json("GET", next_url)
+            yield page
+            next_url = page.get("nextLink") or None
+
+    def _json(self, method: str, url: str) -> Any:
+        response = self._call(method, url)
+        try:
+            return response.json()
+        except ValueError:
+            raise RemoteError(
+                f"{method} {_path_of(url)}: the service answered {response.status_code} "
+                "with a body that is not JSON"
+            ) from None
+
+    def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Send one request, retrying throttling and transient failures; raise on errors."""
+        self._check_host(url)
+        query = dict(params or {})
+        if "api-version=" not in url:
+            query["api-version"] = self.api_version
+
+        retried = _RETRIED_POST_STATUSES if method == "POST" else _RETRIED_STATUSES
+        for attempt in range(self.options.retries + 1):
+            response = self._send(method, url, query, body, headers)
+            if response.status_code not in retried or attempt == self.options.retries:
+                break
+            delay = min(_retry_after(response) or 2.0**attempt, _MAX_RETRY_AFTER)
+            log.info(
+                "%s %s: %d, retrying in %.1f s", method, _path_of(url), response.status_code, delay
+            )
+            self.options.sleep(delay)
+
+        if response.status_code >= 400:
+            raise _error_from(method, url, response)
+        return response
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        query: Mapping[str, str],
+        body: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+    ) -> requests.Response:
+        try:
+            return self._session.request(
+                method,
+                url,
+                params=query,
+                json=body,
+                headers=headers,
+                timeout=self.options.request_timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            reason = type(exc).__name__
+            raise RemoteError(f"cannot reach {self._origin}: {reason}") from None
+
+    def _check_host(self, url: str) -> None:
+        if _origin(url) != self._origin:
+            raise RemoteError(
+                f"refusing to send the key to {_origin(url)}: "
+                f"the service named a URL outside {self._origin}"
+            )
+
+    def _job_url(self, response: requests.Response) -> str:
+        url = response.headers.get("operation-location") or response.headers.get("location")
+        if response.status_code != 202 or not url:
+            raise RemoteError(
+                f"{response.request.method} {_path_of(response.url)}: expected 202 with a job "
+                f"URL, got {response.status_code}"
+            )
+        return url
+
+
+def _parse_job(body: Any) -> Job:
+    if not isinstance(body, dict) or "status" not in body:
+        raise RemoteError("the service answered a job poll with no job status")
+    return Job(
+        job_id=str(body.get("jobId", "")),
+        status=str(body["status"]),
+        errors=tuple(body.get("errors") or ()),
+        warnings=tuple(body.get("warnings") or ()),
+        result_url=body.get("resultUrl"),
+    )
+
+
+def _describe_errors(errors: tuple[Mapping[str, Any], ...]) -> str:
+    if not errors:
+        return ""
+    described = "; ".join(f"{e.get('code', 'Error')}: {e.get('message', '')}" for e in errors)
+    return f": {described}"
+
+
+def _error_from(method: str, url: str, response: requests.Response) -> RemoteError:
+    code, message = _service_error(response)
+    status = response.status_code
+    text = f"{method} {_path_of(url)}: {status} {code}: {message}"
+    if status == 429:
+        return ThrottledError(text, status=status, service_code=code)
+    return RemoteError(text, status=status, service_code=code)
+
+
+def _service_error(response: requests.Response) -> tuple[str, str]:
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    code = str(error.get("code") or response.headers.get("x-ms-error-code") or response.reason)
+    message = str(error.get("message") or "no error message")
+    return code, message
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(moment.timestamp() - time.time(), 0.0)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _path_of(url: str) -> str:
+    return urlsplit(url).path

@@ -1,0 +1,205 @@
+"""One snapshot file: an envelope around one project file, zstd-compressed.
+
+The envelope records where and when the project was captured and a SHA-256 of
+the canonical project JSON. The project file is kept as the service returned
+it: parsed, never rewritten. Reading checks everything before returning, so a
+caller never holds half a snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import jsonschema
+import zstandard
+
+from archiver import __version__
+from archiver.errors import CorruptSnapshotError, ValidationError
+from archiver.projectfile import Project, project_hash, project_kind, validate_project
+from archiver.resources import compile_schema, load_schema
+
+FORMAT_NAME = "archiver-snapshot"
+FORMAT_VERSION = 1
+SUFFIX = ".json.zst"
+
+# Level 10 packs project files about 10 % smaller than the default level 3 and
+# still writes the largest project the service allows in well under a second.
+_COMPRESSION_LEVEL = 10
+# A snapshot never needs more; a larger claimed size is a damaged frame header.
+_MAX_CONTENT_SIZE = 1 << 30
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a snapshot's project came from."""
+
+    resource: str
+    endpoint: str
+    api_version: str
+    project: str
+    project_kind: str
+    export_job_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    created: datetime
+    source: Source
+    project: Project
+    project_sha256: str
+    tool_version: str = __version__
+    tags: tuple[str, ...] = ()
+    description: str | None = None
+    path: Path | None = field(default=None, compare=False)
+
+
+def build_snapshot(
+    project: Project,
+    source: Source,
+    *,
+    created: datetime | None = None,
+    tags: Iterable[str] = (),
+    description: str | None = None,
+) -> Snapshot:
+    """Wrap a validated project file in a new snapshot."""
+    validate_project(project)
+    return Snapshot(
+        created=created or datetime.now(UTC),
+        source=source,
+        project=project,
+        project_sha256=project_hash(project),
+        tags=tuple(dict.fromkeys(tags)),
+        description=description,
+    )
+
+
+def public_endpoint(endpoint: str) -> str:
+    """The endpoint with any credentials, query and fragment removed."""
+    parts = urlsplit(endpoint)
+    netloc = parts.hostname or ""
+    if parts.port is not None:
+        netloc = f"{netloc}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def source_for(resource: str, endpoint: str, api_version: str, project: Project) -> Source:
+    return Source(
+        resource=resource,
+        endpoint=public_endpoint(endpoint),
+        api_version=api_version,
+        project=str(project["metadata"].get("projectName") or project["metadata"].get("name")),
+        project_kind=project_kind(project),
+    )
+
+
+def encode_snapshot(snapshot: Snapshot) -> bytes:
+    """The bytes of a snapshot file."""
+    envelope = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "created": _format_time(snapshot.created),
+        "tool_version": snapshot.tool_version,
+        "source": {
+            "resource": snapshot.source.resource,
+            "endpoint": snapshot.source.endpoint,
+            "api_version": snapshot.source.api_version,
+            "project": snapshot.source.project,
+            "project_kind": snapshot.source.project_kind,
+            "export_job_id": snapshot.source.export_job_id,
+        },
+        "project_sha256": snapshot.project_sha256,
+        "tags": list(snapshot.tags),
+        "description": snapshot.description,
+        "project": snapshot.project,
+    }
+    text = json.dumps(envelope, ensure_ascii=False, indent=1)
+    compressor = zstandard.ZstdCompressor(level=_COMPRESSION_LEVEL, write_checksum=True)
+    data: bytes = compressor.compress(text.encode("utf-8"))
+    return data
+
+
+def decode_snapshot(data: bytes, name: str) -> Snapshot:
+    """Parse and check a snapshot file's bytes; `name` is used in errors."""
+
+    def corrupt(reason: str) -> CorruptSnapshotError:
+        return CorruptSnapshotError(f"corrupt snapshot {name}: {reason}")
+
+    text = _decompress(data, corrupt)
+    try:
+        envelope = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise corrupt(f"not JSON ({exc})") from None
+
+    _check_envelope(envelope, corrupt)
+    project = envelope["project"]
+    if project_hash(project) != envelope["project_sha256"]:
+        raise corrupt("project hash does not match the recorded SHA-256")
+    try:
+        validate_project(project)
+    except ValidationError as exc:
+        raise corrupt(exc.message) from None
+
+    return _snapshot_from(envelope, project)
+
+
+def _decompress(data: bytes, corrupt: Any) -> bytes:
+    if not data:
+        raise corrupt("empty file")
+    try:
+        params = zstandard.get_frame_parameters(data)
+        if params.content_size > _MAX_CONTENT_SIZE:
+            raise corrupt("frame header claims an impossible size")
+        if not params.has_checksum:
+            raise corrupt("zstd frame has no checksum")
+        result: bytes = zstandard.ZstdDecompressor().decompress(
+            data, max_output_size=_MAX_CONTENT_SIZE
+        )
+    except zstandard.ZstdError as exc:
+        raise corrupt(f"not a valid zstd frame ({exc})") from None
+    return result
+
+
+def _check_envelope(envelope: object, corrupt: Any) -> None:
+    if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_NAME:
+        raise corrupt("not an archiver snapshot")
+
+    version = envelope.get("format_version")
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise CorruptSnapshotError(
+            f"snapshot format version {version} is newer than this archiver "
+            f"understands ({FORMAT_VERSION}): upgrade archiver"
+        )
+
+    error = jsonschema.exceptions.best_match(_ENVELOPE.iter_errors(envelope))
+    if error is not None:
+        where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+        raise corrupt(f"envelope: {where}: {error.message}")
+
+
+def _snapshot_from(envelope: Mapping[str, Any], project: Project) -> Snapshot:
+    return Snapshot(
+        created=_parse_time(envelope["created"]),
+        source=Source(**envelope["source"]),
+        project=project,
+        project_sha256=envelope["project_sha256"],
+        tool_version=envelope["tool_version"],
+        tags=tuple(envelope["tags"]),
+        description=envelope["description"],
+    )
+
+
+def _format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+_ENVELOPE = compile_schema(load_schema(f"snapshot-v{FORMAT_VERSION}.schema.json"))

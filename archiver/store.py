@@ -1,0 +1,162 @@
+"""The store: a directory of snapshots, `<store>/<resource>/<project>/<time>.json.zst`.
+
+File names are the UTC creation time in basic ISO 8601 plus a sequence number,
+`20261204T020000Z-000.json.zst`: they sort in time order, carry no colons (SMB
+and NTFS mounts) and stay unique for two writes in one second. A snapshot is
+written to a temporary file in the same directory, flushed, fsynced, renamed
+and the directory fsynced, so no reader ever sees a partial file under a final
+name.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from archiver.errors import NotFoundError, StorageError
+from archiver.projectfile import check_project_name
+from archiver.snapshot import SUFFIX, Snapshot, decode_snapshot, encode_snapshot
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"(\d{8}T\d{6}Z)-(\d{3})" + re.escape(SUFFIX))
+_TEMP_PREFIX = ".tmp-"
+_MAX_SEQUENCE = 999
+
+
+@dataclass(frozen=True, order=True)
+class Entry:
+    """A snapshot file found in the store, known by its path alone."""
+
+    resource: str
+    project: str
+    created: datetime
+    sequence: int
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return f"{self.resource}/{self.project}/{self.path.name}"
+
+
+class Store:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def write(self, snapshot: Snapshot) -> Path:
+        """Write `snapshot` atomically under a new, unique name; return its path."""
+        directory = (
+            self.root / snapshot.source.resource / check_project_name(snapshot.source.project)
+        )
+        data = encode_snapshot(snapshot)
+        stamp = snapshot.created.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            temp = _write_temp(directory, data)
+            try:
+                path = _claim_name(directory, stamp, temp)
+            finally:
+                temp.unlink(missing_ok=True)
+            _fsync_directory(directory)
+        except OSError as exc:
+            raise _storage_error(exc, directory) from None
+        return path
+
+    def entries(self, *, resource: str | None = None, project: str | None = None) -> list[Entry]:
+        """Every snapshot file in the store, oldest first within each project."""
+        found = [
+            entry
+            for entry in self._walk()
+            if (resource is None or entry.resource == resource)
+            and (project is None or entry.project == project)
+        ]
+        return sorted(found)
+
+    def read(self, path: Path) -> Snapshot:
+        """Read and fully check one snapshot file."""
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(f"no snapshot at {path}") from None
+        except IsADirectoryError:
+            raise NotFoundError(f"{path} is a directory, not a snapshot file") from None
+        except OSError as exc:
+            raise _storage_error(exc, path) from None
+
+        snapshot = decode_snapshot(data, str(path))
+        return Snapshot(**{**snapshot.__dict__, "path": path})
+
+    def _walk(self) -> Iterator[Entry]:
+        if not self.root.is_dir():
+            return
+        for resource_dir in _subdirectories(self.root):
+            for project_dir in _subdirectories(resource_dir):
+                for path in project_dir.iterdir():
+                    entry = _entry_for(resource_dir.name, project_dir.name, path)
+                    if entry is not None:
+                        yield entry
+
+
+def _entry_for(resource: str, project: str, path: Path) -> Entry | None:
+    match = _NAME.fullmatch(path.name)
+    if match is None or not path.is_file():
+        return None
+    created = datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return Entry(resource, project, created, int(match[2]), path)
+
+
+def _subdirectories(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _write_temp(directory: Path, data: bytes) -> Path:
+    fd, name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".partial", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def _claim_name(directory: Path, stamp: str, temp: Path) -> Path:
+    # A hard link fails when the name exists, so two writers in the same second
+    # (or two processes) can never replace each other's snapshot.
+    for sequence in range(_MAX_SEQUENCE + 1):
+        final = directory / f"{stamp}-{sequence:03d}{SUFFIX}"
+        try:
+            os.link(temp, final)
+        except FileExistsError:
+            continue
+        return final
+    raise StorageError(f"more than {_MAX_SEQUENCE + 1} snapshots in one second in {directory}")
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _storage_error(exc: OSError, path: Path) -> StorageError:
+    reasons = {
+        errno.ENOSPC: "no space left on device",
+        errno.EACCES: "permission denied",
+        errno.EROFS: "read-only file system",
+        errno.EDQUOT: "disk quota exceeded",
+    }
+    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    return StorageError(f"cannot write to {path}: {reason}")

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+import zstandard
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archiver.errors import ArchiverError, CorruptSnapshotError
+from archiver.snapshot import decode_snapshot, encode_snapshot, public_endpoint
+from tests.helpers import make_snapshot, single_label
+
+CREATED = datetime(2026, 12, 4, 2, 0, 0, 123456, tzinfo=UTC)
+
+
+def _envelope(data: bytes) -> dict[str, object]:
+    parsed: dict[str, object] = json.loads(zstandard.ZstdDecompressor().decompress(data))
+    return parsed
+
+
+def _compress(envelope: object) -> bytes:
+    text = json.dumps(envelope).encode()
+    return zstandard.ZstdCompressor(write_checksum=True).compress(text)
+
+
+def test_encode_then_decode_gives_back_the_same_snapshot() -> None:
+    snapshot = make_snapshot(created=CREATED, tags=("nightly",))
+    decoded = decode_snapshot(encode_snapshot(snapshot), "x")
+    assert decoded == snapshot
+    assert decoded.created == CREATED
+
+
+def test_envelope_records_source_hash_and_project_verbatim() -> None:
+    project = single_label()
+    project["assets"]["projectKind"] = "customSingleLabelClassification"
+    envelope = _envelope(encode_snapshot(make_snapshot(project, created=CREATED)))
+
+    assert envelope["format"] == "archiver-snapshot"
+    assert envelope["format_version"] == 1
+    assert envelope["created"] == "2026-12-04T02:00:00.123456Z"
+    assert envelope["project"] == project
+    assert set(envelope["source"]) == {  # type: ignore[arg-type]
+        "resource", "endpoint", "api_version", "project", "project_kind", "export_job_id",
+    }
+
+
+def test_frame_carries_a_checksum() -> None:
+    data = encode_snapshot(make_snapshot())
+    assert zstandard.get_frame_parameters(data).has_checksum
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"{\"format\": 1}", "not a valid zstd frame"),
+        (zstandard.ZstdCompressor(write_checksum=True).compress(b"\xff\xfe not json"), "not JSON"),
+        (zstandard.ZstdCompressor(write_checksum=False).compress(b"{}"), "no checksum"),
+        (_compress([1, 2, 3]), "not an archiver snapshot"),
+    ],
+)
+def test_damaged_bytes_are_reported_as_corrupt(data: bytes, reason: str) -> None:
+    with pytest.raises(CorruptSnapshotError, match=reason) as caught:
+        decode_snapshot(data, "store/eastus/P/x.json.zst")
+    assert "store/eastus/P/x.json.zst" in caught.value.message
+
+
+def test_truncated_file_is_corrupt() -> None:
+    data = encode_snapshot(make_snapshot())
+    with pytest.raises(CorruptSnapshotError):
+        decode_snapshot(data[: len(data) // 2], "x")
+
+
+def test_edited_project_fails_the_hash_check() -> None:
+    envelope = _envelope(encode_snapshot(make_snapshot()))
+    envelope["project"]["assets"]["documents"][0]["dataset"] = "Test"  # type: ignore[index]
+    with pytest.raises(CorruptSnapshotError, match="hash"):
+        decode_snapshot(_compress(envelope), "x")
+
+
+def test_envelope_schema_is_enforced() -> None:
+    envelope = _envelope(encode_snapshot(make_snapshot()))
+    envelope["source"] = {"resource": "eastus"}
+    with pytest.raises(CorruptSnapshotError, match="envelope"):
+        decode_snapshot(_compress(envelope), "x")
+
+
+def test_wrong_project_schema_is_corrupt_even_with_a_matching_hash() -> None:
+    from archiver.projectfile import project_hash
+
+    envelope = _envelope(encode_snapshot(make_snapshot()))
+    envelope["project"]["metadata"]["multilingual"] = "no"  # type: ignore[index]
+    envelope["project_sha256"] = project_hash(envelope["project"])  # type: ignore[arg-type]
+    with pytest.raises(CorruptSnapshotError, match="multilingual"):
+        decode_snapshot(_compress(envelope), "x")
+
+
+def test_newer_format_version_asks_for_an_upgrade() -> None:
+    envelope = _envelope(encode_snapshot(make_snapshot()))
+    envelope["format_version"] = 2
+    with pytest.raises(CorruptSnapshotError, match="upgrade archiver"):
+        decode_snapshot(_compress(envelope), "x")
+
+
+def test_endpoint_is_stored_without_credentials() -> None:
+    assert public_endpoint("https://user:secret@host.test:8443/x?code=abc") == (
+        "https://host.test:8443/x"
+    )
+
+
+_GOOD = encode_snapshot(make_snapshot())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_mutation_is_caught_or_reads_correctly(data: st.DataObject) -> None:
+    mutated = bytearray(_GOOD)
+    for _ in range(data.draw(st.integers(1, 4))):
+        position = data.draw(st.integers(0, len(mutated) - 1))
+        mutated[position] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(1, len(mutated)))
+
+    try:
+        snapshot = decode_snapshot(bytes(mutated[:cut]), "x")
+    except ArchiverError as exc:
+        assert isinstance(exc, CorruptSnapshotError)
+    else:
+        # Only a mutation that changed nothing can read back, and then it reads correctly.
+        assert snapshot == decode_snapshot(_GOOD, "x")
