@@ -89,10 +89,10 @@ def _root(
 
 
 def _register() -> None:
-    # Imported here so that each module can import `app` helpers without a cycle.
-    from archiver.cli import diff, emulator, export, list, restore, show
+    # Imported here, after `app` exists; `list_` is named so to keep the builtin.
+    from archiver.cli import diff, emulator, export, list_, restore, show
 
-    for module in (export, list, show, diff, restore, emulator):
+    for module in (export, list_, show, diff, restore, emulator):
         module.register(app)
 
 

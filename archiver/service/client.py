@@ -63,6 +63,7 @@ class ClientOptions:
     request_timeout: float = 60.0
     retries: int = 5
     sleep: Callable[[float], None] = field(default=time.sleep)
+    clock: Callable[[], float] = field(default=time.monotonic)
 
 
 class AuthoringClient:
@@ -148,14 +149,15 @@ class AuthoringClient:
 
     def wait(self, url: str, *, what: str) -> Job:
         """Poll a job until it ends; only `succeeded` returns, anything else raises."""
-        deadline = time.monotonic() + self.options.job_timeout
+        clock = self.options.clock
+        deadline = clock() + self.options.job_timeout
         while True:
             response = self._call("GET", url)
             job = _parse_job(response.json())
             if not job.pending:
                 break
             delay = _retry_after(response) or self.options.poll_interval
-            if time.monotonic() + delay > deadline:
+            if clock() + delay > deadline:
                 raise RemoteError(
                     f"{what}: job {job.job_id} still {job.status} after "
                     f"{self.options.job_timeout:.0f} s"

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from archiver.service import AuthoringClient, ClientOptions
+from archiver.store import Store
+from tests.conftest import PRIMARY_KEY, SECONDARY_KEY, Workspace, seed
+from tests.helpers import load_demo, single_label
+
+
+def _client(workspace: Workspace, *, secondary: bool = True) -> AuthoringClient:
+    server = workspace.secondary if secondary else workspace.primary
+    key = SECONDARY_KEY if secondary else PRIMARY_KEY
+    return AuthoringClient(server.url, key, "2023-04-01", options=ClientOptions(poll_interval=0))
+
+
+def _backed_up(workspace: Workspace, project: dict[str, object]) -> None:
+    seed(workspace.primary, PRIMARY_KEY, project)
+    name = project["metadata"]["projectName"]  # type: ignore[index]
+    assert workspace.run("export", name, "--from", "eastus").exit_code == 0
+
+
+def _exported(workspace: Workspace, name: str) -> dict[str, object]:
+    return _client(workspace).export_project(name).project
+
+
+def test_restore_into_another_region_while_the_primary_is_down(workspace: Workspace) -> None:
+    project = load_demo("NewsTopics")
+    _backed_up(workspace, project)
+    workspace.primary.stop()
+
+    result = workspace.run("restore", "NewsTopics@latest", "--to", "westus")
+
+    assert result.exit_code == 0, result.stderr
+    assert "restored\twestus/NewsTopics" in result.stdout
+    assert "will create a new project: 6 classes, 32 documents" in result.stderr
+    assert _exported(workspace, "NewsTopics") == project
+
+
+def test_existing_target_is_refused_without_overwrite(workspace: Workspace) -> None:
+    _backed_up(workspace, single_label("Tickets", documents=5))
+    live = single_label("Tickets", documents=2)
+    seed(workspace.secondary, SECONDARY_KEY, live)
+
+    result = workspace.run("restore", "Tickets", "--to", "westus")
+
+    assert result.exit_code == 12
+    assert "already exists in westus" in result.stderr and "--overwrite" in result.stderr
+    assert _exported(workspace, "Tickets") == live
+    assert len(Store(workspace.store).entries()) == 1
+
+
+def test_overwrite_takes_a_verified_safety_snapshot_first(workspace: Workspace) -> None:
+    backup = single_label("Tickets", documents=5)
+    _backed_up(workspace, backup)
+    live = single_label("Tickets", documents=2)
+    seed(workspace.secondary, SECONDARY_KEY, live)
+
+    result = workspace.run("restore", "eastus/Tickets@latest", "--to", "westus", "--overwrite")
+
+    assert result.exit_code == 0, result.stderr
+    store = Store(workspace.store)
+    (safety,) = store.entries(resource="westus")
+    snapshot = store.read(safety.path)
+    assert snapshot.tags == ("pre-restore",)
+    assert snapshot.project == live
+    assert f"safety snapshot\t{safety.path}" in result.stdout
+    assert _exported(workspace, "Tickets") == backup
+
+
+def test_restore_under_a_new_name(workspace: Workspace) -> None:
+    _backed_up(workspace, single_label("Tickets"))
+
+    result = workspace.run("restore", "Tickets", "--to", "westus", "--as", "TicketsCopy")
+
+    assert result.exit_code == 0, result.stderr
+    restored = _exported(workspace, "TicketsCopy")
+    assert restored["metadata"]["projectName"] == "TicketsCopy"  # type: ignore[index]
+    assert restored["assets"] == single_label()["assets"]
+    assert _client(workspace).get_project("Tickets") is None
+
+
+def test_dry_run_changes_nothing(workspace: Workspace) -> None:
+    _backed_up(workspace, single_label("Tickets"))
+    result = workspace.run("restore", "Tickets", "--to", "westus", "--dry-run", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["plan"]["target_exists"] is False  # type: ignore[index]
+    assert _client(workspace).get_project("Tickets") is None
+
+
+def test_invalid_new_name_is_refused_before_sending(workspace: Workspace) -> None:
+    _backed_up(workspace, single_label("Tickets"))
+    result = workspace.run("restore", "Tickets", "--to", "westus", "--as", "bad/name")
+    assert result.exit_code == 5
+    assert "invalid project name 'bad/name'" in result.stderr
+
+
+def test_restore_needs_a_target(workspace: Workspace) -> None:
+    result = workspace.run("restore", "Tickets")
+    assert result.exit_code == 2
+    assert "--to RESOURCE" in result.stderr
