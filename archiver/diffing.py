@@ -13,6 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from deepdiff import DeepDiff
+from deepdiff.helper import NotPresent
+
 from archiver.projectfile import FORMAT_2021, canonical_kind, detect_format, project_kind
 
 ADDED = "added"
@@ -25,6 +28,8 @@ SECTIONS = ("file", "metadata", "classes", "documents")
 # 2021-11-01-preview metadata keys and their 2022-05-01 names.
 _METADATA_2021 = {"name": "projectName", "modelType": "projectKind", "multiLingual": "multilingual"}
 _DOCUMENT_LABEL_KEYS = ("class", "classes", "entities", "classifiers", "extractors")
+# Tells a field that is missing from one that is present with the value null.
+_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -164,10 +169,35 @@ def _compare_fields(
 ) -> list[Change]:
     changes = []
     for name in _ordered_union(old, new):
-        before, after = old.get(name), new.get(name)
-        if before != after:
-            changes.append(Change(section, CHANGED, key or name, name, before, after))
+        before, after = old.get(name, _ABSENT), new.get(name, _ABSENT)
+        if before == after:
+            continue
+        if isinstance(before, dict) and isinstance(after, dict):
+            changes += _compare_nested(section, key, name, before, after)
+        else:
+            changes.append(Change(section, CHANGED, key or name, name, _value(before), _value(after)))
     return changes
+
+
+def _compare_nested(
+    section: str, key: str, name: str, old: dict[str, Any], new: dict[str, Any]
+) -> list[Change]:
+    """One change per leaf that differs inside a nested field, such as `settings`."""
+    changes = []
+    for items in DeepDiff(old, new, view="tree").values():
+        for item in items:
+            path = ".".join(str(part) for part in item.path(output_format="list"))
+            field = f"{name}.{path}"
+            changes.append(Change(section, CHANGED, key or field, field, _leaf(item.t1), _leaf(item.t2)))
+    return sorted(changes, key=lambda change: change.field)
+
+
+def _leaf(value: Any) -> Any:
+    return None if isinstance(value, NotPresent) else value
+
+
+def _value(value: Any) -> Any:
+    return None if value is _ABSENT else value
 
 
 def _ordered_union(*mappings: Iterable[str]) -> list[str]:

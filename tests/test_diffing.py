@@ -65,7 +65,33 @@ def test_unknown_fields_are_still_reported() -> None:
     new["metadata"]["settings"] = {"confidenceThreshold": 0.7}
     new["futureField"] = 1
     fields = {(c.section, c.field) for c in diff_projects(old, new).changes}
-    assert fields == {("documents", "reviewer"), ("metadata", "settings"), ("file", "futureField")}
+    assert fields == {
+        ("documents", "reviewer"),
+        ("metadata", "settings.confidenceThreshold"),
+        ("file", "futureField"),
+    }
+
+
+def test_nested_settings_change_names_the_leaf() -> None:
+    old = single_label()
+    old["metadata"]["settings"] = {"confidenceThreshold": 0.5, "other": {"a": [1, 2]}}
+    new = copy.deepcopy(old)
+    new["metadata"]["settings"]["confidenceThreshold"] = 0.7
+    new["metadata"]["settings"]["other"]["a"][1] = 3
+    changes = diff_projects(old, new).changes
+    assert [(c.key, c.old, c.new) for c in changes] == [
+        ("settings.confidenceThreshold", 0.5, 0.7),
+        ("settings.other.a.1", 2, 3),
+    ]
+
+
+def test_null_and_missing_fields_differ() -> None:
+    old = single_label()
+    new = copy.deepcopy(old)
+    new["metadata"]["description"] = None
+    del old["metadata"]["description"]
+    (change,) = diff_projects(old, new).changes
+    assert (change.key, change.old, change.new) == ("description", None, None)
 
 
 def test_duplicate_locations_are_reported_not_collapsed() -> None:

@@ -43,6 +43,8 @@ def emulator(
         raise UsageError("give the key to require with --key or ARCHIVER_EMULATOR_KEY")
     if not 0 <= port <= 65535:
         raise UsageError(f"invalid port {port}")
+    if job_delay < 0:
+        raise UsageError("--job-delay must be zero or more seconds")
 
     from archiver.emulator import serve
 
