@@ -175,7 +175,9 @@ def _compare_fields(
         if isinstance(before, dict) and isinstance(after, dict):
             changes += _compare_nested(section, key, name, before, after)
         else:
-            changes.append(Change(section, CHANGED, key or name, name, _value(before), _value(after)))
+            changes.append(
+                Change(section, CHANGED, key or name, name, _value(before), _value(after))
+            )
     return changes
 
 
@@ -188,7 +190,9 @@ def _compare_nested(
         for item in items:
             path = ".".join(str(part) for part in item.path(output_format="list"))
             field = f"{name}.{path}"
-            changes.append(Change(section, CHANGED, key or field, field, _leaf(item.t1), _leaf(item.t2)))
+            changes.append(
+                Change(section, CHANGED, key or field, field, _leaf(item.t1), _leaf(item.t2))
+            )
     return sorted(changes, key=lambda change: change.field)
 
 

@@ -60,10 +60,14 @@ def run_story(emulators: list[Emulator], keys: dict[str, str], env: dict[str, st
     secondary = start_emulator(WORK / "secondary", keys["DEMO_SECONDARY_KEY"], job_delay=0.3)
     emulators.append(secondary)
     config = WORK / "archiver.toml"
-    write_config(config, WORK / "backups", {
-        "primary": (primary, "DEMO_PRIMARY_KEY"),
-        "secondary": (secondary, "DEMO_SECONDARY_KEY"),
-    })
+    write_config(
+        config,
+        WORK / "backups",
+        {
+            "primary": (primary, "DEMO_PRIMARY_KEY"),
+            "secondary": (secondary, "DEMO_SECONDARY_KEY"),
+        },
+    )
     print(f"    primary {primary.url}, secondary {secondary.url}")
 
     step("import the sample projects into the primary")

@@ -37,8 +37,17 @@ class Emulator:
 
 def start_emulator(data: Path, key: str, *, job_delay: float = 0.0) -> Emulator:
     command = [
-        sys.executable, "-m", "archiver", "emulator", "--port", "0",
-        "--data", str(data), "--job-delay", str(job_delay), "--quiet",
+        sys.executable,
+        "-m",
+        "archiver",
+        "emulator",
+        "--port",
+        "0",
+        "--data",
+        str(data),
+        "--job-delay",
+        str(job_delay),
+        "--quiet",
     ]
     environment = {**os.environ, "ARCHIVER_EMULATOR_KEY": key}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)

@@ -13,7 +13,9 @@ from archiver.snapshot import Snapshot, Source, build_snapshot
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SAMPLES_2022 = SHARED / "reference/azure-language-authoring/sample-project-files/2022-05-01-format"
-SAMPLES_2021 = SHARED / "reference/azure-language-authoring/sample-project-files/2021-11-01-preview-format"
+SAMPLES_2021 = (
+    SHARED / "reference/azure-language-authoring/sample-project-files/2021-11-01-preview-format"
+)
 DEMO_PROJECTS = REPO / "demo" / "projects"
 SHARED_MISSING = "../shared (the reference data beside the repository) is not present"
 

@@ -17,7 +17,11 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
         [sys.executable, str(REPO / "demo" / "run.py")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=180, env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=environment,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -15,8 +15,19 @@ from tests.helpers import REPO
 @pytest.mark.slow
 def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(REPO)],
-        check=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        check=True,
+        timeout=300,
     )
     (wheel,) = tmp_path.glob("archiver-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -139,8 +139,10 @@ def test_every_real_sample_file_validates() -> None:
 @pytest.mark.skipif(not SAMPLES_2022.is_dir(), reason=SHARED_MISSING)
 def test_seed_format_project_file_validates() -> None:
     docs = SAMPLES_2022.parents[1] / "docs-samples"
-    for name in ("ctc-2021-11-01-preview-import-body.from-fail-over.md.json",
-                 "ner-2021-11-01-preview-import-body.from-quickstart-rest-api.md.json"):
+    for name in (
+        "ctc-2021-11-01-preview-import-body.from-fail-over.md.json",
+        "ner-2021-11-01-preview-import-body.from-quickstart-rest-api.md.json",
+    ):
         project = json.loads((docs / name).read_text("utf-8"))
         assert detect_format(project) == FORMAT_2021
         validate_project(project)

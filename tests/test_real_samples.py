@@ -35,8 +35,9 @@ def test_sample_round_trips_through_two_regions(workspace: Workspace, path: Path
         assert canonical_bytes(snapshot.project) == canonical_bytes(original)
         assert snapshot.project_sha256 == project_hash(original)
 
-    client = AuthoringClient(workspace.secondary.url, SECONDARY_KEY, "2023-04-01",
-                             options=ClientOptions(poll_interval=0))
+    client = AuthoringClient(
+        workspace.secondary.url, SECONDARY_KEY, "2023-04-01", options=ClientOptions(poll_interval=0)
+    )
     assert client.export_project(name).project == original
 
 

@@ -12,7 +12,11 @@ SAMPLE = REPO / "backups.sample"
 def test_every_sample_snapshot_verifies() -> None:
     store = Store(SAMPLE)
     entries = store.entries()
-    assert {entry.project for entry in entries} == {"SupportTickets", "NewsTopics", "LeaseContracts"}
+    assert {entry.project for entry in entries} == {
+        "SupportTickets",
+        "NewsTopics",
+        "LeaseContracts",
+    }
     for entry in entries:
         assert store.read(entry.path).source.resource == "eastus"
 

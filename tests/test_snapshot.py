@@ -42,7 +42,12 @@ def test_envelope_records_source_hash_and_project_verbatim() -> None:
     assert envelope["created"] == "2026-12-04T02:00:00.123456Z"
     assert envelope["project"] == project
     assert set(envelope["source"]) == {  # type: ignore[arg-type]
-        "resource", "endpoint", "api_version", "project", "project_kind", "export_job_id",
+        "resource",
+        "endpoint",
+        "api_version",
+        "project",
+        "project_kind",
+        "export_job_id",
     }
 
 
@@ -55,7 +60,7 @@ def test_frame_carries_a_checksum() -> None:
     ("data", "reason"),
     [
         (b"", "empty file"),
-        (b"{\"format\": 1}", "not a valid zstd frame"),
+        (b'{"format": 1}', "not a valid zstd frame"),
         (zstandard.ZstdCompressor(write_checksum=True).compress(b"\xff\xfe not json"), "not JSON"),
         (zstandard.ZstdCompressor(write_checksum=False).compress(b"{}"), "no checksum"),
         (_compress([1, 2, 3]), "not an archiver snapshot"),

@@ -29,7 +29,7 @@ def test_diff_of_changed_snapshots_exits_1_and_lists_changes(tmp_path: Path) -> 
     assert "documents: 2 added, 4 changed, 2 removed" in lines
     assert "  ~ ticket-0009.txt: labels AccountAccess → Security" in lines
     assert '  ~ ticket-0020.txt: dataset "Train" → "Test"' in lines
-    assert "  - ticket-0012.txt: labels FeatureRequest, language \"en-us\", dataset \"Train\"" in lines
+    assert '  - ticket-0012.txt: labels FeatureRequest, language "en-us", dataset "Train"' in lines
 
 
 def test_diff_of_a_snapshot_with_itself_exits_0(tmp_path: Path) -> None:

@@ -16,8 +16,16 @@ from tests.helpers import REPO
 def test_emulator_command_serves_until_terminated(tmp_path: Path) -> None:
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     command = [
-        sys.executable, "-m", "archiver", "emulator", "--port", "0",
-        "--data", str(tmp_path / "data"), "--key", "cli-key",
+        sys.executable,
+        "-m",
+        "archiver",
+        "emulator",
+        "--port",
+        "0",
+        "--data",
+        str(tmp_path / "data"),
+        "--key",
+        "cli-key",
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
     try:

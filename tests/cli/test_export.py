@@ -21,7 +21,10 @@ def test_export_writes_one_verified_snapshot_per_project(workspace: Workspace) -
 
     assert result.exit_code == 0, result.stderr
     entries = Store(workspace.store).entries()
-    assert [(e.resource, e.project) for e in entries] == [("eastus", "Leases"), ("eastus", "Tickets")]
+    assert [(e.resource, e.project) for e in entries] == [
+        ("eastus", "Leases"),
+        ("eastus", "Tickets"),
+    ]
     snapshot = Store(workspace.store).read(entries[1].path)
     assert snapshot.project == single_label("Tickets")
     assert snapshot.source.endpoint == workspace.primary.url
@@ -44,7 +47,14 @@ def test_export_all_follows_every_page(workspace: Workspace) -> None:
 def test_tags_and_note_are_recorded(workspace: Workspace) -> None:
     seed(workspace.primary, PRIMARY_KEY, load_demo("SupportTickets"))
     result = workspace.run(
-        "export", "SupportTickets", "--from", "eastus", "--tag", "nightly", "--note", "before relabel"
+        "export",
+        "SupportTickets",
+        "--from",
+        "eastus",
+        "--tag",
+        "nightly",
+        "--note",
+        "before relabel",
     )
     assert result.exit_code == 0, result.stderr
     snapshot = Store(workspace.store).read(Store(workspace.store).entries()[0].path)
@@ -79,7 +89,9 @@ def test_unknown_resource_is_a_config_error(workspace: Workspace) -> None:
     )
 
 
-def test_missing_key_variable_is_a_config_error(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_key_variable_is_a_config_error(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("EASTUS_KEY")
     result = workspace.run("export", "Tickets", "--from", "eastus")
     assert result.exit_code == ConfigError.exit_code
@@ -87,7 +99,9 @@ def test_missing_key_variable_is_a_config_error(workspace: Workspace, monkeypatc
     assert "Traceback" not in result.stderr
 
 
-def test_wrong_key_is_reported_without_the_key(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_key_is_reported_without_the_key(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("EASTUS_KEY", "wrong-key-123456")
     result = workspace.run("export", "Tickets", "--from", "eastus")
     assert result.exit_code == RemoteError.exit_code
@@ -95,7 +109,9 @@ def test_wrong_key_is_reported_without_the_key(workspace: Workspace, monkeypatch
     assert "wrong-key-123456" not in result.stderr + result.stdout
 
 
-def test_unreachable_endpoint_is_one_clear_line(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_endpoint_is_one_clear_line(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DEAD_KEY", "k")
     result = workspace.run(
         "export", "Tickets", "--endpoint", "http://127.0.0.1:9", "--key-env", "DEAD_KEY"

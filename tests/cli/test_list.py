@@ -26,10 +26,15 @@ def test_list_prints_a_row_per_snapshot(tmp_path: Path) -> None:
     assert header.split() == ["SNAPSHOT", "KIND", "DOCS", "CLASSES", "LABELS", "TAGS"]
     assert first.split() == [
         "eastus/Tickets/20261204T120000Z-000.json.zst",
-        "CustomSingleLabelClassification", "3", "2", "3", "nightly",
+        "CustomSingleLabelClassification",
+        "3",
+        "2",
+        "3",
+        "nightly",
     ]
     assert second.split()[:2] == [
-        "westus/Leases/20261204T120000Z-000.json.zst", "CustomEntityRecognition",
+        "westus/Leases/20261204T120000Z-000.json.zst",
+        "CustomEntityRecognition",
     ]
 
 
