@@ -133,7 +133,9 @@ def test_job_url_on_another_host_is_refused(scripted: list[ScriptedServer]) -> N
         scripted,
         Reply(202, None, {"operation-location": "http://127.0.0.2:1/jobs/1?api-version=x"}),
     )
-    with pytest.raises(RemoteError, match=re.escape("refusing to send the key to http://127.0.0.2:1")):
+    with pytest.raises(
+        RemoteError, match=re.escape("refusing to send the key to http://127.0.0.2:1")
+    ):
         _client(server.url).export_project("Tickets")
     assert len(server.seen) == 1
 
