@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from archiver.config import Resource
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, CorruptSnapshotError
 from archiver.projectfile import ProjectSummary, check_project_name, summarize
 from archiver.service import AuthoringClient
 from archiver.snapshot import Snapshot, build_snapshot, source_for
@@ -26,6 +26,7 @@ class ExportOutcome:
     path: Path | None = None
     summary: ProjectSummary | None = None
     error: ArchiverError | None = None
+    unchanged: bool = False
 
     @property
     def ok(self) -> bool:
@@ -52,38 +53,65 @@ def capture(
     return build_snapshot(exported.project, source, tags=tags, description=description)
 
 
+@dataclass(frozen=True)
+class ExportOptions:
+    tags: tuple[str, ...] = ()
+    description: str | None = None
+    skip_unchanged: bool = False
+    wait_lock: float = 0.0
+
+
 def export_projects(
     client: AuthoringClient,
     resource: Resource,
     names: Sequence[str],
     store: Store,
+    options: ExportOptions,
     *,
-    tags: Iterable[str] = (),
-    description: str | None = None,
     on_outcome: Callable[[ExportOutcome], None] | None = None,
 ) -> list[ExportOutcome]:
     """Export each project in turn; one project's failure does not stop the others."""
     outcomes = []
     for name in names:
-        outcome = _export_one(client, resource, name, store, tuple(tags), description)
+        outcome = _export_one(client, resource, name, store, options)
         if on_outcome is not None:
             on_outcome(outcome)
         outcomes.append(outcome)
     return outcomes
 
 
+def latest_intact(store: Store, resource: str, project: str) -> Snapshot | None:
+    """The newest snapshot of a project that reads back intact, if any."""
+    for entry in reversed(store.entries(resource=resource, project=project)):
+        try:
+            return store.read(entry.path)
+        except CorruptSnapshotError as exc:
+            log.warning("passing over %s", exc.message)
+    return None
+
+
 def _export_one(
-    client: AuthoringClient,
-    resource: Resource,
-    name: str,
-    store: Store,
-    tags: tuple[str, ...],
-    description: str | None,
+    client: AuthoringClient, resource: Resource, name: str, store: Store, options: ExportOptions
 ) -> ExportOutcome:
     try:
-        snapshot = capture(client, resource, name, tags=tags, description=description)
-        path = store.write(snapshot)
+        check_project_name(name)
+        with store.lock(resource.name, name, command="export", wait=options.wait_lock):
+            return _capture_and_write(client, resource, name, store, options)
     except ArchiverError as exc:
         log.debug("export of %s/%s failed", resource.name, name, exc_info=True)
         return ExportOutcome(resource.name, name, error=exc)
-    return ExportOutcome(resource.name, name, path=path, summary=summarize(snapshot.project))
+
+
+def _capture_and_write(
+    client: AuthoringClient, resource: Resource, name: str, store: Store, options: ExportOptions
+) -> ExportOutcome:
+    snapshot = capture(client, resource, name, tags=options.tags, description=options.description)
+    summary = summarize(snapshot.project)
+
+    if options.skip_unchanged:
+        latest = latest_intact(store, resource.name, name)
+        if latest is not None and latest.project_sha256 == snapshot.project_sha256:
+            return ExportOutcome(resource.name, name, latest.path, summary, unchanged=True)
+
+    path = store.write(snapshot)
+    return ExportOutcome(resource.name, name, path=path, summary=summary)

@@ -93,11 +93,16 @@ def resolve(store: Store, text: str) -> Snapshot:
         return store.read(Path(text).expanduser())
 
     ref = parse_ref(text)
+    return _pick(store, ref, matching_entries(store, ref))
+
+
+def matching_entries(store: Store, ref: Ref) -> list[Entry]:
+    """The snapshots a ref could name, newest first, before any is read."""
     candidates = _candidates(store, ref)
     if ref.before is not None:
         before = ref.before
         candidates = [entry for entry in candidates if entry.created <= before]
-    return _pick(store, ref, list(reversed(candidates)))
+    return list(reversed(candidates))
 
 
 def _candidates(store: Store, ref: Ref) -> list[Entry]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from archiver.backup import capture
 from archiver.config import Resource
-from archiver.errors import ConflictError, ValidationError
+from archiver.errors import ConfigError, ConflictError, ValidationError
 from archiver.projectfile import (
     FORMAT_2021,
     Project,
@@ -40,10 +40,6 @@ class RestorePlan:
     target_exists: bool
     overwrite: bool
     project: Project
-
-    @property
-    def replaces(self) -> bool:
-        return self.target_exists
 
 
 @dataclass(frozen=True)
@@ -77,10 +73,23 @@ def plan_restore(
     return RestorePlan(snapshot, resource, name, exists, overwrite, project)
 
 
-def execute_restore(plan: RestorePlan, client: AuthoringClient, store: Store) -> RestoreResult:
-    """Carry out a plan: safety snapshot if replacing, then the import job."""
-    safety = _write_safety_snapshot(plan, client, store) if plan.replaces else None
-    job = client.import_project(plan.target, plan.project)
+def execute_restore(
+    plan: RestorePlan, client: AuthoringClient, store: Store | None, *, wait_lock: float = 0.0
+) -> RestoreResult:
+    """Carry out a plan: safety snapshot if replacing, then the import job.
+
+    The target's lock in the store is held throughout, so no export of the
+    target interleaves with its replacement.
+    """
+    if store is None:
+        if plan.target_exists:
+            raise ConfigError("replacing a project needs a store for its safety snapshot")
+        job = client.import_project(plan.target, plan.project)
+        return RestoreResult(plan, job.job_id, None)
+
+    with store.lock(plan.resource.name, plan.target, command="restore", wait=wait_lock):
+        safety = _write_safety_snapshot(plan, client, store) if plan.target_exists else None
+        job = client.import_project(plan.target, plan.project)
     log.info(
         "imported %s into %s as %s", plan.snapshot.source.project, plan.resource.name, plan.target
     )

@@ -9,9 +9,10 @@ caller never holds half a snapshot.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -22,10 +23,10 @@ import zstandard
 from archiver import __version__
 from archiver.errors import CorruptSnapshotError, ValidationError
 from archiver.projectfile import Project, project_hash, project_kind, validate_project
-from archiver.resources import compile_schema, load_schema
+from archiver.resources import Validator, compile_schema, load_schema
 
 FORMAT_NAME = "archiver-snapshot"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SUFFIX = ".json.zst"
 
 # Level 10 packs project files about 10 % smaller than the default level 3 and
@@ -33,6 +34,9 @@ SUFFIX = ".json.zst"
 _COMPRESSION_LEVEL = 10
 # A snapshot never needs more; a larger claimed size is a damaged frame header.
 _MAX_CONTENT_SIZE = 1 << 30
+
+
+_Corrupt = Callable[[str], CorruptSnapshotError]
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Snapshot:
     project_sha256: str
     tool_version: str = __version__
     tags: tuple[str, ...] = ()
+    pinned: bool = False
     description: str | None = None
     path: Path | None = field(default=None, compare=False)
 
@@ -115,6 +120,7 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
         },
         "project_sha256": snapshot.project_sha256,
         "tags": list(snapshot.tags),
+        "pinned": snapshot.pinned,
         "description": snapshot.description,
         "project": snapshot.project,
     }
@@ -136,7 +142,7 @@ def decode_snapshot(data: bytes, name: str) -> Snapshot:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise corrupt(f"not JSON ({exc})") from None
 
-    _check_envelope(envelope, corrupt)
+    envelope = _upgrade(envelope, corrupt)
     project = envelope["project"]
     if project_hash(project) != envelope["project_sha256"]:
         raise corrupt("project hash does not match the recorded SHA-256")
@@ -148,7 +154,7 @@ def decode_snapshot(data: bytes, name: str) -> Snapshot:
     return _snapshot_from(envelope, project)
 
 
-def _decompress(data: bytes, corrupt: Any) -> bytes:
+def _decompress(data: bytes, corrupt: _Corrupt) -> bytes:
     if not data:
         raise corrupt("empty file")
     try:
@@ -165,21 +171,52 @@ def _decompress(data: bytes, corrupt: Any) -> bytes:
     return result
 
 
-def _check_envelope(envelope: object, corrupt: Any) -> None:
+def _upgrade(envelope: object, corrupt: _Corrupt) -> dict[str, Any]:
+    """Check an envelope against the schema of its version, then convert it to the current one.
+
+    Each older version is read by one explicit converter to the next, so a file
+    written by any earlier archiver reads as if written today.
+    """
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_NAME:
         raise corrupt("not an archiver snapshot")
 
     version = envelope.get("format_version")
-    if isinstance(version, int) and version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise corrupt(f"envelope: invalid format_version {version!r}")
+    if version > FORMAT_VERSION:
         raise CorruptSnapshotError(
             f"snapshot format version {version} is newer than this archiver "
             f"understands ({FORMAT_VERSION}): upgrade archiver"
         )
 
-    error = jsonschema.exceptions.best_match(_ENVELOPE.iter_errors(envelope))
+    while True:
+        _check_schema(envelope, version, corrupt)
+        if version == FORMAT_VERSION:
+            return envelope
+        envelope = _CONVERTERS[version](envelope)
+        version += 1
+
+
+def _check_schema(envelope: dict[str, Any], version: int, corrupt: _Corrupt) -> None:
+    error = jsonschema.exceptions.best_match(_envelope_validator(version).iter_errors(envelope))
     if error is not None:
         where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
         raise corrupt(f"envelope: {where}: {error.message}")
+
+
+def upgrade_v1_to_v2(envelope: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 adds `pinned`; every version 1 snapshot was unpinned."""
+    upgraded = {key: value for key, value in envelope.items() if key != "project"}
+    upgraded.update(format_version=2, pinned=False, project=envelope["project"])
+    return upgraded
+
+
+_CONVERTERS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: upgrade_v1_to_v2}
+
+
+@cache
+def _envelope_validator(version: int) -> Validator:
+    return compile_schema(load_schema(f"snapshot-v{version}.schema.json"))
 
 
 def _snapshot_from(envelope: Mapping[str, Any], project: Project) -> Snapshot:
@@ -190,6 +227,7 @@ def _snapshot_from(envelope: Mapping[str, Any], project: Project) -> Snapshot:
         project_sha256=envelope["project_sha256"],
         tool_version=envelope["tool_version"],
         tags=tuple(envelope["tags"]),
+        pinned=envelope["pinned"],
         description=envelope["description"],
     )
 
@@ -200,6 +238,3 @@ def _format_time(moment: datetime) -> str:
 
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-_ENVELOPE = compile_schema(load_schema(f"snapshot-v{FORMAT_VERSION}.schema.json"))

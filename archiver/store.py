@@ -14,20 +14,21 @@ import errno
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from archiver.errors import NotFoundError, StorageError
+from archiver.fsutil import fsync_directory, remove_stale_temps, temp_path, write_durably
+from archiver.locks import LOCK_NAME, LockInfo, project_lock, read_lock
 from archiver.projectfile import check_project_name
 from archiver.snapshot import SUFFIX, Snapshot, decode_snapshot, encode_snapshot
 
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"(\d{8}T\d{6}Z)-(\d{3})" + re.escape(SUFFIX))
-_TEMP_PREFIX = ".tmp-"
 _MAX_SEQUENCE = 999
 
 
@@ -50,25 +51,72 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def project_dir(self, resource: str, project: str) -> Path:
+        return self.root / resource / check_project_name(project)
+
+    def lock(
+        self, resource: str, project: str, *, command: str, wait: float = 0.0
+    ) -> AbstractContextManager[LockInfo]:
+        """The per-project lock that every writer of that project holds."""
+        directory = self.project_dir(resource, project)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _storage_error(exc, directory) from None
+        return project_lock(directory, command=command, wait=wait)
+
+    def locks(self) -> list[tuple[Path, LockInfo]]:
+        """Every lock file in the store with its holder."""
+        found = []
+        for path in sorted(self.root.glob(f"*/*/{LOCK_NAME}")):
+            info = read_lock(path)
+            if info is not None:
+                found.append((path, info))
+        return found
+
     def write(self, snapshot: Snapshot) -> Path:
         """Write `snapshot` atomically under a new, unique name; return its path."""
-        directory = (
-            self.root / snapshot.source.resource / check_project_name(snapshot.source.project)
-        )
+        directory = self.project_dir(snapshot.source.resource, snapshot.source.project)
         data = encode_snapshot(snapshot)
         stamp = snapshot.created.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            temp = _write_temp(directory, data)
+            remove_stale_temps(directory)
+            temp = temp_path(directory)
+            write_durably(temp, data)
             try:
                 path = _claim_name(directory, stamp, temp)
             finally:
                 temp.unlink(missing_ok=True)
-            _fsync_directory(directory)
+            fsync_directory(directory)
         except OSError as exc:
             raise _storage_error(exc, directory) from None
         return path
+
+    def rewrite(self, snapshot: Snapshot) -> Path:
+        """Replace an existing snapshot file atomically, e.g. to change its tags."""
+        if snapshot.path is None:
+            raise ValueError("rewrite needs a snapshot read from the store")
+        directory = snapshot.path.parent
+        temp = temp_path(directory)
+        try:
+            write_durably(temp, encode_snapshot(snapshot))
+            os.replace(temp, snapshot.path)
+            fsync_directory(directory)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise _storage_error(exc, snapshot.path) from None
+        return snapshot.path
+
+    def remove(self, entry: Entry) -> None:
+        try:
+            entry.path.unlink()
+            fsync_directory(entry.path.parent)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise _storage_error(exc, entry.path) from None
 
     def entries(self, *, resource: str | None = None, project: str | None = None) -> list[Entry]:
         """Every snapshot file in the store, oldest first within each project."""
@@ -81,18 +129,7 @@ class Store:
         return sorted(found)
 
     def read(self, path: Path) -> Snapshot:
-        """Read and fully check one snapshot file."""
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise NotFoundError(f"no snapshot at {path}") from None
-        except IsADirectoryError:
-            raise NotFoundError(f"{path} is a directory, not a snapshot file") from None
-        except OSError as exc:
-            raise _storage_error(exc, path) from None
-
-        snapshot = decode_snapshot(data, str(path))
-        return Snapshot(**{**snapshot.__dict__, "path": path})
+        return read_snapshot(path)
 
     def _walk(self) -> Iterator[Entry]:
         if not self.root.is_dir():
@@ -105,6 +142,30 @@ class Store:
                         yield entry
 
 
+def read_snapshot(path: Path) -> Snapshot:
+    """Read and fully check one snapshot file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"no snapshot at {path}") from None
+    except IsADirectoryError:
+        raise NotFoundError(f"{path} is a directory, not a snapshot file") from None
+    except OSError as exc:
+        raise _storage_error(exc, path, action="read") from None
+
+    return replace(decode_snapshot(data, str(path)), path=path)
+
+
+def entry_at(path: Path) -> Entry:
+    """An entry for a snapshot file named by its path, wherever it lies."""
+    entry = _entry_for(path.parent.parent.name, path.parent.name, path)
+    if entry is not None:
+        return entry
+    return Entry(
+        path.parent.parent.name, path.parent.name, datetime.min.replace(tzinfo=UTC), 0, path
+    )
+
+
 def _entry_for(resource: str, project: str, path: Path) -> Entry | None:
     match = _NAME.fullmatch(path.name)
     if match is None or not path.is_file():
@@ -115,19 +176,6 @@ def _entry_for(resource: str, project: str, path: Path) -> Entry | None:
 
 def _subdirectories(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-def _write_temp(directory: Path, data: bytes) -> Path:
-    fd, name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".partial", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Path(name)
 
 
 def _claim_name(directory: Path, stamp: str, temp: Path) -> Path:
@@ -143,15 +191,7 @@ def _claim_name(directory: Path, stamp: str, temp: Path) -> Path:
     raise StorageError(f"more than {_MAX_SEQUENCE + 1} snapshots in one second in {directory}")
 
 
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _storage_error(exc: OSError, path: Path) -> StorageError:
+def _storage_error(exc: OSError, path: Path, *, action: str = "write to") -> StorageError:
     reasons = {
         errno.ENOSPC: "no space left on device",
         errno.EACCES: "permission denied",
@@ -159,4 +199,4 @@ def _storage_error(exc: OSError, path: Path) -> StorageError:
         errno.EDQUOT: "disk quota exceeded",
     }
     reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
-    return StorageError(f"cannot write to {path}: {reason}")
+    return StorageError(f"cannot {action} {path}: {reason}")

@@ -9,10 +9,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archiver.errors import ArchiverError, CorruptSnapshotError
-from archiver.snapshot import decode_snapshot, encode_snapshot, public_endpoint
+from archiver.snapshot import (
+    decode_snapshot,
+    encode_snapshot,
+    public_endpoint,
+    upgrade_v1_to_v2,
+)
+from tests.helpers import REPO
 from tests.helpers import make_snapshot, single_label
 
 CREATED = datetime(2026, 12, 4, 2, 0, 0, 123456, tzinfo=UTC)
+DATA = REPO / "tests" / "data"
 
 
 def _envelope(data: bytes) -> dict[str, object]:
@@ -38,7 +45,8 @@ def test_envelope_records_source_hash_and_project_verbatim() -> None:
     envelope = _envelope(encode_snapshot(make_snapshot(project, created=CREATED)))
 
     assert envelope["format"] == "archiver-snapshot"
-    assert envelope["format_version"] == 1
+    assert envelope["format_version"] == 2
+    assert envelope["pinned"] is False
     assert envelope["created"] == "2026-12-04T02:00:00.123456Z"
     assert envelope["project"] == project
     assert set(envelope["source"]) == {  # type: ignore[arg-type]
@@ -104,8 +112,39 @@ def test_wrong_project_schema_is_corrupt_even_with_a_matching_hash() -> None:
 
 def test_newer_format_version_asks_for_an_upgrade() -> None:
     envelope = _envelope(encode_snapshot(make_snapshot()))
-    envelope["format_version"] = 2
+    envelope["format_version"] = 3
     with pytest.raises(CorruptSnapshotError, match="upgrade archiver"):
+        decode_snapshot(_compress(envelope), "x")
+
+
+def test_version_1_file_reads_as_an_unpinned_snapshot() -> None:
+    data = (DATA / "snapshot-v1.json.zst").read_bytes()
+    assert _envelope(data)["format_version"] == 1
+
+    snapshot = decode_snapshot(data, "v1")
+    assert snapshot.pinned is False
+    assert snapshot.source.project == "SupportTickets"
+    assert snapshot.tags == ("nightly",)
+
+
+def test_converter_from_version_1_adds_only_pinned() -> None:
+    v1 = _envelope((DATA / "snapshot-v1.json.zst").read_bytes())
+    v2 = upgrade_v1_to_v2(v1)
+    assert v2 == {**v1, "format_version": 2, "pinned": False}
+
+
+def test_version_1_envelope_is_checked_against_its_own_schema() -> None:
+    v1 = _envelope((DATA / "snapshot-v1.json.zst").read_bytes())
+    v1["pinned"] = True
+    with pytest.raises(CorruptSnapshotError, match="envelope"):
+        decode_snapshot(_compress(v1), "x")
+
+
+@pytest.mark.parametrize("version", [0, "1", True, None])
+def test_nonsense_format_version_is_corrupt(version: object) -> None:
+    envelope = _envelope(encode_snapshot(make_snapshot()))
+    envelope["format_version"] = version
+    with pytest.raises(CorruptSnapshotError, match="format_version"):
         decode_snapshot(_compress(envelope), "x")
 
 

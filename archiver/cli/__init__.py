@@ -90,9 +90,22 @@ def _root(
 
 def _register() -> None:
     # Imported here, after `app` exists; `list_` is named so to keep the builtin.
-    from archiver.cli import diff, emulator, export, list_, restore, show
+    from archiver.cli import (
+        diff,
+        emulator,
+        export,
+        list_,
+        pin,
+        prune,
+        restore,
+        show,
+        tag,
+        unlock,
+        verify,
+    )
 
-    for module in (export, list_, show, diff, restore, emulator):
+    commands = (export, list_, show, verify, diff, restore, tag, pin, prune, unlock, emulator)
+    for module in commands:
         module.register(app)
 
 

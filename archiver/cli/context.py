@@ -24,6 +24,12 @@ def open_store(store_path: Path | None, config: Config) -> Store:
     return Store(root.expanduser())
 
 
+def configured_store(store_path: Path | None, config: Config) -> Store | None:
+    """The store named by --store or the config, or None when neither names one."""
+    root = store_path or config.store
+    return Store(root.expanduser()) if root is not None else None
+
+
 def store_for_ref(ref: str, store_path: Path | None, config_path: Path | None) -> Store:
     """The store a ref is resolved in; a snapshot path needs no configured store."""
     if store_path is None and looks_like_path(ref):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from archiver.backup import ExportOutcome, export_projects, list_project_names
+from archiver.backup import ExportOptions, ExportOutcome, export_projects, list_project_names
 from archiver.cli import context, output
 from archiver.cli.options import (
     ApiVersionOption,
@@ -26,9 +26,11 @@ from archiver.errors import (
     PartialFailureError,
     RemoteError,
     StorageError,
+    StoreBusyError,
     UsageError,
     ValidationError,
 )
+from archiver.maintenance import check_tag
 
 HELP = (
     "Export projects from a resource into new snapshots in the store.\n\n"
@@ -41,6 +43,7 @@ HELP = (
     NotFoundError.exit_code,
     ValidationError.exit_code,
     RemoteError.exit_code,
+    StoreBusyError.exit_code,
     StorageError.exit_code,
     PartialFailureError.exit_code,
 )
@@ -60,6 +63,16 @@ def export(
     note: Annotated[
         str | None, typer.Option("--note", help="A description for the snapshots.")
     ] = None,
+    skip_unchanged: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unchanged", help="Write nothing when the project equals its latest snapshot."
+        ),
+    ] = False,
+    wait_lock: Annotated[
+        float,
+        typer.Option("--wait-lock", metavar="SECONDS", help="Wait this long for a locked project."),
+    ] = 0.0,
     endpoint: EndpointOption = None,
     key_env: KeyEnvOption = None,
     api_version: ApiVersionOption = None,
@@ -85,14 +98,14 @@ def export(
         names = list_project_names(client)
         out.talk(f"{len(names)} projects in {source.name}")
 
-    outcomes = export_projects(
-        client,
-        source,
-        names,
-        target,
-        tags=tag or (),
+    options = ExportOptions(
+        tags=tuple(check_tag(t) for t in tag or ()),
         description=note,
-        on_outcome=lambda outcome: _report(out, outcome),
+        skip_unchanged=skip_unchanged,
+        wait_lock=wait_lock,
+    )
+    outcomes = export_projects(
+        client, source, names, target, options, on_outcome=lambda o: _report(out, o)
     )
     out.document(
         {"store": str(target.root), "projects": [_as_json(o) for o in outcomes]},
@@ -108,6 +121,8 @@ def _report(out: output.Output, outcome: ExportOutcome) -> None:
         return
     summary = outcome.summary
     detail = f"{summary.documents} documents, {summary.classes} classes" if summary else ""
+    if outcome.unchanged:
+        detail = f"unchanged since this snapshot; nothing written ({detail})"
     out.line(f"{where}\t{outcome.path}\t{detail}")
 
 
@@ -117,6 +132,7 @@ def _as_json(outcome: ExportOutcome) -> dict[str, object]:
         "project": outcome.project,
         "ok": outcome.ok,
         "path": str(outcome.path) if outcome.path else None,
+        "unchanged": outcome.unchanged,
     }
     if outcome.summary is not None:
         result["summary"] = outcome.summary.__dict__

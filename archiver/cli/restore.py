@@ -83,8 +83,7 @@ def restore(
         out.document({"plan": _plan_json(plan), "dry_run": True})
         return 0
 
-    safety_store = context.open_store(store, settings) if plan.target_exists else snapshots
-    result = execute_restore(plan, client, safety_store)
+    result = execute_restore(plan, client, context.configured_store(store, settings))
     safety = str(result.safety_snapshot) if result.safety_snapshot else None
     out.document(
         {"plan": _plan_json(plan), "import_job_id": result.import_job_id, "safety_snapshot": safety}

@@ -1,0 +1,140 @@
+"""Store upkeep: verify every file, tag and pin snapshots, prune by a retention policy."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import tzinfo
+
+from archiver.errors import CorruptSnapshotError, UsageError
+from archiver.locks import project_lock
+from archiver.retention import Candidate, Policy, apply_policy
+from archiver.snapshot import Snapshot
+from archiver.store import Entry, Store, read_snapshot
+
+log = logging.getLogger(__name__)
+
+_TAG = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_TAG_RULE = "letters, digits, '_', '.', ':' or '-', at most 64"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of verifying one snapshot file."""
+
+    entry: Entry
+    error: CorruptSnapshotError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class PruneRow:
+    entry: Entry
+    keep: bool
+    reasons: tuple[str, ...]
+    removed: bool = False
+
+
+def verify(entries: Iterable[Entry]) -> list[Checked]:
+    """Read and fully check each snapshot: zstd frame, envelope, hash, project schema."""
+    results = []
+    for entry in entries:
+        try:
+            read_snapshot(entry.path)
+        except CorruptSnapshotError as exc:
+            results.append(Checked(entry, exc))
+        else:
+            results.append(Checked(entry))
+    return results
+
+
+def retag(
+    store: Store, snapshot: Snapshot, *, add: Sequence[str] = (), remove: Sequence[str] = ()
+) -> Snapshot:
+    """Add and remove tags of a snapshot in the store; return the rewritten snapshot."""
+    for tag in add:
+        check_tag(tag)
+    tags = tuple(tag for tag in dict.fromkeys([*snapshot.tags, *add]) if tag not in remove)
+    return _rewrite(store, replace(snapshot, tags=tags), command="tag")
+
+
+def set_pinned(store: Store, snapshot: Snapshot, *, pinned: bool) -> Snapshot:
+    return _rewrite(store, replace(snapshot, pinned=pinned), command="pin")
+
+
+def check_tag(tag: str) -> str:
+    if not _TAG.fullmatch(tag):
+        raise UsageError(f"invalid tag {tag!r}: use {_TAG_RULE}")
+    return tag
+
+
+def prune(
+    store: Store,
+    policy: Policy,
+    zone: tzinfo,
+    *,
+    resource: str | None = None,
+    project: str | None = None,
+    dry_run: bool = False,
+) -> list[PruneRow]:
+    """Apply `policy` to each project separately; remove what it does not keep."""
+    if policy.empty:
+        raise UsageError("refusing an empty policy: give at least one --keep-* option")
+    groups: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+    for entry in store.entries(resource=resource, project=project):
+        groups[(entry.resource, entry.project)].append(entry)
+
+    rows: list[PruneRow] = []
+    for (group_resource, group_project), entries in sorted(groups.items()):
+        if dry_run:
+            rows += _decide(store, entries, policy, zone)
+            continue
+        with store.lock(group_resource, group_project, command="prune"):
+            current = store.entries(resource=group_resource, project=group_project)
+            rows += _remove(store, _decide(store, current, policy, zone))
+    return rows
+
+
+def _decide(store: Store, entries: list[Entry], policy: Policy, zone: tzinfo) -> list[PruneRow]:
+    readable: dict[str, Entry] = {}
+    candidates: list[Candidate] = []
+    rows: list[PruneRow] = []
+    for entry in entries:
+        try:
+            snapshot = store.read(entry.path)
+        except CorruptSnapshotError:
+            # A file that cannot be read is never removed by a policy: a person decides.
+            rows.append(PruneRow(entry, True, ("corrupt: left for a person to inspect",)))
+            continue
+        readable[str(entry.path)] = entry
+        created, tags, pinned = snapshot.created, snapshot.tags, snapshot.pinned
+        candidates.append(Candidate(str(entry.path), created, tags, pinned))
+
+    for decision in apply_policy(candidates, policy, zone):
+        entry = readable[decision.candidate.key]
+        rows.append(PruneRow(entry, decision.keep, decision.reasons))
+    return sorted(rows, key=lambda row: row.entry, reverse=True)
+
+
+def _remove(store: Store, rows: list[PruneRow]) -> list[PruneRow]:
+    done = []
+    for row in rows:
+        if not row.keep:
+            store.remove(row.entry)
+            row = replace(row, removed=True)
+        done.append(row)
+    return done
+
+
+def _rewrite(store: Store, snapshot: Snapshot, *, command: str) -> Snapshot:
+    if snapshot.path is None:
+        raise UsageError("only a snapshot file in a store can be changed")
+    with project_lock(snapshot.path.parent, command=command):
+        store.rewrite(snapshot)
+    return snapshot
