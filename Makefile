@@ -23,6 +23,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy archiver
+	$(BIN)/mypy tests demo --exclude tests/emulator
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.config import Resource
-from archiver.errors import ArchiverError, CorruptSnapshotError
-from archiver.projectfile import ProjectSummary, check_project_name, summarize
+from archiver.errors import ArchiverError, CorruptSnapshotError, PartialFailureError, RemoteError
+from archiver.projectfile import (
+    ProjectSummary,
+    check_project_name,
+    project_kind,
+    summarize,
+    validate_project,
+)
 from archiver.service import AuthoringClient
-from archiver.snapshot import Snapshot, build_snapshot, source_for
+from archiver.snapshot import Snapshot, Source, build_snapshot, public_endpoint
 from archiver.store import Store
 
 log = logging.getLogger(__name__)
@@ -33,8 +39,22 @@ class ExportOutcome:
         return self.error is None
 
 
+def batch_failure(outcomes: Sequence[ExportOutcome]) -> ArchiverError | None:
+    """The error a batch ends with: none, the shared one when all failed alike, or partial."""
+    errors = [outcome.error for outcome in outcomes if outcome.error is not None]
+    if not errors:
+        return None
+    if len(errors) == len(outcomes) and len({type(error) for error in errors}) == 1:
+        return errors[0]
+    failed = ", ".join(outcome.project for outcome in outcomes if outcome.error is not None)
+    return PartialFailureError(f"{len(errors)} of {len(outcomes)} projects failed: {failed}")
+
+
 def list_project_names(client: AuthoringClient) -> list[str]:
-    return sorted(str(project["projectName"]) for project in client.list_projects())
+    names = [project.get("projectName") for project in client.list_projects()]
+    if not all(isinstance(name, str) for name in names):
+        raise RemoteError("the project list holds a project without a projectName")
+    return sorted(str(name) for name in names)
 
 
 def capture(
@@ -48,9 +68,18 @@ def capture(
     """Export one live project into a snapshot held in memory."""
     check_project_name(name)
     exported = client.export_project(name)
-    source = source_for(resource.name, resource.endpoint, client.api_version, exported.project)
-    source = replace(source, project=name, export_job_id=exported.job_id)
-    return build_snapshot(exported.project, source, tags=tags, description=description)
+    project = validate_project(exported.project)
+
+    # The name asked for, not the one inside the file: it is what the service calls it.
+    source = Source(
+        resource=resource.name,
+        endpoint=public_endpoint(resource.endpoint),
+        api_version=client.api_version,
+        project=name,
+        project_kind=project_kind(project),
+        export_job_id=exported.job_id,
+    )
+    return build_snapshot(project, source, tags=tags, description=description)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,11 @@ class Resource:
             raise ConfigError(
                 f"resource {self.name!r}: environment variable {self.key_env} is not set"
             )
+        # An HTTP header takes printable ASCII only; say so without echoing the key.
+        if not (key.isascii() and key.isprintable()):
+            raise ConfigError(
+                f"resource {self.name!r}: {self.key_env} holds characters a key cannot have"
+            )
         return key
 
 
@@ -102,17 +107,34 @@ def load_config(path: Path | None) -> Config:
     store = data.get("store")
     if store is not None and not isinstance(store, str):
         raise ConfigError(f"{path}: 'store' must be a string")
-    store_path = (path.parent / Path(store).expanduser()) if store else None
+    store_path = (path.parent / expand_path(Path(store))) if store else None
     return Config(path=path, store=store_path, resources=resources)
 
 
 def adhoc_resource(endpoint: str, key_env: str, api_version: str | None) -> Resource:
     """A resource given on the command line with `--endpoint` and `--key-env`."""
-    parts = urlsplit(endpoint)
-    if not parts.hostname:
-        raise ConfigError(f"invalid endpoint {endpoint!r}: expected https://HOST")
-    name = parts.hostname if parts.port is None else f"{parts.hostname}-{parts.port}"
+    host, port = _host_and_port(endpoint)
+    name = host if port is None else f"{host}-{port}"
     return _make_resource(name, endpoint, api_version or DEFAULT_API_VERSION, key_env)
+
+
+def expand_path(path: Path) -> Path:
+    """`~` expanded, with a clear error for an unknown user."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise ConfigError(f"cannot expand {str(path)!r}: no such user's home") from None
+
+
+def _host_and_port(endpoint: str) -> tuple[str, int | None]:
+    try:
+        parts = urlsplit(endpoint.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise ConfigError(f"invalid endpoint {endpoint!r}: {exc}") from None
+    if parts.scheme not in {"http", "https"} or not host:
+        raise ConfigError(f"invalid endpoint {endpoint!r}: expected https://HOST")
+    return host, port
 
 
 def _table(path: Path, data: Mapping[str, object], key: str) -> dict[str, Mapping[str, object]]:
@@ -151,9 +173,8 @@ def _make_resource(name: str, endpoint: str, api_version: str, key_env: str) -> 
 
 
 def _clean_endpoint(endpoint: str) -> str:
+    _host_and_port(endpoint)
     parts = urlsplit(endpoint.strip())
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ConfigError(f"invalid endpoint {endpoint!r}: expected https://HOST")
     if parts.username or parts.password or parts.query:
         raise ConfigError("an endpoint must not carry credentials or a query string")
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))

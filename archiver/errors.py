@@ -95,8 +95,17 @@ class PartialFailureError(ArchiverError):
     code = "partial-failure"
 
 
+class Interrupted(ArchiverError):
+    exit_code = 130
+    code = "interrupted"
+
+
+class InternalError(ArchiverError):
+    """A fault of archiver itself: a bug to report, never the user's doing."""
+
+
 EXIT_DIFFERENCES = 1
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = Interrupted.exit_code
 
 # Every status the CLI can exit with, for the README and each command's help.
 EXIT_STATUSES: tuple[tuple[int, str], ...] = (
@@ -114,5 +123,6 @@ EXIT_STATUSES: tuple[tuple[int, str], ...] = (
     (VerifyFailedError.exit_code, "verification failed"),
     (ConflictError.exit_code, "conflict (target project exists)"),
     (PartialFailureError.exit_code, "partial failure (some projects failed)"),
+    (InternalError.exit_code, "internal error (a bug: please report it)"),
     (EXIT_INTERRUPTED, "interrupted"),
 )

@@ -157,9 +157,12 @@ def _validator(schema_name: str, definition: str | None = None) -> Validator:
 
 
 def canonical_bytes(project: Mapping[str, Any]) -> bytes:
-    """The canonical JSON of a project: sorted keys, no spaces, UTF-8."""
-    text = json.dumps(project, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    """The canonical JSON of a project: sorted keys, no spaces, every non-ASCII character escaped.
+
+    Escaping keeps the form defined for any text JSON can carry, lone surrogates included.
+    """
+    text = json.dumps(project, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return text.encode("ascii")
 
 
 def project_hash(project: Mapping[str, Any]) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from archiver.config import expand_path
 from archiver.errors import CorruptSnapshotError, NotFoundError, UsageError
 from archiver.snapshot import SUFFIX, Snapshot
 from archiver.store import Entry, Store
@@ -48,7 +49,10 @@ class Ref:
 
 
 def looks_like_path(text: str) -> bool:
-    return text.endswith(SUFFIX) or text.startswith((".", "/", "~")) or Path(text).is_file()
+    """A ref with a path separator or the snapshot suffix is a path; a bare word never is."""
+    if text.endswith(SUFFIX) or text.startswith(("./", "../", "/", "~")):
+        return True
+    return "/" in text and _REF.fullmatch(text) is None
 
 
 def parse_ref(text: str) -> Ref:
@@ -84,13 +88,16 @@ def parse_instant(text: str) -> datetime:
         raise UsageError(f"invalid time {text!r}: use ISO 8601, e.g. 2026-12-01T00:00Z") from None
     if moment.tzinfo is None:
         raise UsageError(f"time {text!r} needs 'Z' or an offset such as +01:00")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise UsageError(f"time {text!r} is out of range") from None
 
 
 def resolve(store: Store, text: str) -> Snapshot:
     """The snapshot that `text` names, read and checked."""
     if looks_like_path(text):
-        return store.read(Path(text).expanduser())
+        return store.read(expand_path(Path(text)))
 
     ref = parse_ref(text)
     return _pick(store, ref, matching_entries(store, ref))

@@ -58,7 +58,7 @@ def plan_restore(
     overwrite: bool = False,
 ) -> RestorePlan:
     """Check the restore can go ahead and say what it will do; send nothing."""
-    name = check_project_name(target or snapshot.source.project)
+    name = check_project_name(snapshot.source.project if target is None else target)
     project = snapshot.project
     _check_format(project, client.api_version)
     if project_name(project) != name:

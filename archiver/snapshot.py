@@ -22,7 +22,7 @@ import zstandard
 
 from archiver import __version__
 from archiver.errors import CorruptSnapshotError, ValidationError
-from archiver.projectfile import Project, project_hash, project_kind, validate_project
+from archiver.projectfile import Project, project_hash, validate_project
 from archiver.resources import Validator, compile_schema, load_schema
 
 FORMAT_NAME = "archiver-snapshot"
@@ -93,16 +93,6 @@ def public_endpoint(endpoint: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def source_for(resource: str, endpoint: str, api_version: str, project: Project) -> Source:
-    return Source(
-        resource=resource,
-        endpoint=public_endpoint(endpoint),
-        api_version=api_version,
-        project=str(project["metadata"].get("projectName") or project["metadata"].get("name")),
-        project_kind=project_kind(project),
-    )
-
-
 def encode_snapshot(snapshot: Snapshot) -> bytes:
     """The bytes of a snapshot file."""
     envelope = {
@@ -124,9 +114,10 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
         "description": snapshot.description,
         "project": snapshot.project,
     }
-    text = json.dumps(envelope, ensure_ascii=False, indent=1)
+    # ASCII with escapes: any text JSON can carry survives, lone surrogates included.
+    text = json.dumps(envelope, ensure_ascii=True, indent=1, allow_nan=False)
     compressor = zstandard.ZstdCompressor(level=_COMPRESSION_LEVEL, write_checksum=True)
-    data: bytes = compressor.compress(text.encode("utf-8"))
+    data: bytes = compressor.compress(text.encode("ascii"))
     return data
 
 
@@ -151,7 +142,10 @@ def decode_snapshot(data: bytes, name: str) -> Snapshot:
     except ValidationError as exc:
         raise corrupt(exc.message) from None
 
-    return _snapshot_from(envelope, project)
+    try:
+        return _snapshot_from(envelope, project)
+    except ValueError as exc:
+        raise corrupt(f"envelope: {exc}") from None
 
 
 def _decompress(data: bytes, corrupt: _Corrupt) -> bytes:
@@ -164,7 +158,7 @@ def _decompress(data: bytes, corrupt: _Corrupt) -> bytes:
         if not params.has_checksum:
             raise corrupt("zstd frame has no checksum")
         result: bytes = zstandard.ZstdDecompressor().decompress(
-            data, max_output_size=_MAX_CONTENT_SIZE
+            data, max_output_size=_MAX_CONTENT_SIZE, allow_extra_data=False
         )
     except zstandard.ZstdError as exc:
         raise corrupt(f"not a valid zstd frame ({exc})") from None

@@ -78,6 +78,8 @@ class Store:
         """Write `snapshot` atomically under a new, unique name; return its path."""
         directory = self.project_dir(snapshot.source.resource, snapshot.source.project)
         data = encode_snapshot(snapshot)
+        # Whatever is written must read back: check the bytes before they reach the disk.
+        decode_snapshot(data, str(directory / "(new snapshot)"))
         stamp = snapshot.created.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
         try:
@@ -134,12 +136,15 @@ class Store:
     def _walk(self) -> Iterator[Entry]:
         if not self.root.is_dir():
             return
-        for resource_dir in _subdirectories(self.root):
-            for project_dir in _subdirectories(resource_dir):
-                for path in project_dir.iterdir():
-                    entry = _entry_for(resource_dir.name, project_dir.name, path)
-                    if entry is not None:
-                        yield entry
+        try:
+            for resource_dir in _subdirectories(self.root):
+                for project_dir in _subdirectories(resource_dir):
+                    for path in project_dir.iterdir():
+                        entry = _entry_for(resource_dir.name, project_dir.name, path)
+                        if entry is not None:
+                            yield entry
+        except OSError as exc:
+            raise _storage_error(exc, Path(exc.filename or self.root), action="read") from None
 
 
 def read_snapshot(path: Path) -> Snapshot:
@@ -170,12 +175,16 @@ def _entry_for(resource: str, project: str, path: Path) -> Entry | None:
     match = _NAME.fullmatch(path.name)
     if match is None or not path.is_file():
         return None
-    created = datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    try:
+        created = datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        log.warning("ignoring %s: its name is not a valid time", path)
+        return None
     return Entry(resource, project, created, int(match[2]), path)
 
 
 def _subdirectories(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(p for p in directory.iterdir() if p.is_dir())
 
 
 def _claim_name(directory: Path, stamp: str, temp: Path) -> Path:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -24,9 +25,16 @@ class CliResult:
     stdout: str
     stderr: str
 
-    def json(self) -> dict[str, object]:
-        document: dict[str, object] = json.loads(self.stdout)
-        return document
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def _invoke(args: list[str]) -> CliResult:
+    result = CliRunner().invoke(app, args)
+    # Anything but a clean exit is a bug the CLI failed to turn into a status.
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return CliResult(result.exit_code, result.stdout, result.stderr)
 
 
 @dataclass
@@ -40,13 +48,19 @@ class Workspace:
     secondary: EmulatorServer
 
     def run(self, *args: str) -> CliResult:
-        result = CliRunner().invoke(app, [*args, "--config", str(self.config)])
-        return CliResult(result.exit_code, result.stdout, result.stderr)
+        return _invoke([*args, "--config", str(self.config)])
 
 
 def run_cli(*args: str) -> CliResult:
-    result = CliRunner().invoke(app, list(args))
-    return CliResult(result.exit_code, result.stdout, result.stderr)
+    return _invoke(list(args))
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the config, store or keys of the machine it runs on."""
+    for name in ("ARCHIVER_CONFIG", "ARCHIVER_STORE", "ARCHIVER_POLL_INTERVAL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-user-config"))
 
 
 @pytest.fixture
@@ -95,3 +109,25 @@ def seed(server: EmulatorServer, key: str, *projects: dict[str, object]) -> None
         metadata = project["metadata"]
         assert isinstance(metadata, dict)
         client.import_project(str(metadata["projectName"]), project)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="Rewrite golden files from actual output."
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare text with tests/golden/NAME, or rewrite it with --update-golden."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def check(name: str, actual: str) -> None:
+        path = Path(__file__).parent / "golden" / name
+        if update:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+        assert path.is_file(), f"no golden file {path}: run pytest --update-golden"
+        assert actual == path.read_text(encoding="utf-8")
+
+    return check

@@ -33,6 +33,6 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert len(list(store.glob("*/*/*.json.zst"))) == 5
 
     leftover = subprocess.run(
-        ["pgrep", "-f", f"--data {tmp_path}"], capture_output=True, text=True, check=False
+        ["pgrep", "-f", "--", f"--data {tmp_path}"], capture_output=True, text=True, check=False
     )
-    assert leftover.stdout == ""
+    assert (leftover.returncode, leftover.stdout) == (1, "")

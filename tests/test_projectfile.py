@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,7 @@ def test_schema_errors_name_the_offending_path(
     path: tuple[str | int, ...], value: object, message: str
 ) -> None:
     project = single_label()
-    target = project
+    target: Any = project
     for part in path[:-1]:
         target = target[part]
     target[path[-1]] = value

@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from archiver import __version__
 from archiver.cli import output
-from archiver.errors import EXIT_INTERRUPTED, ArchiverError
+from archiver.errors import ArchiverError, InternalError, Interrupted
 
 
 class ArchiverGroup(TyperGroup):
@@ -26,6 +26,7 @@ class ArchiverGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        output.reset(argv)
         try:
             result = super().main(
                 args=argv,
@@ -35,17 +36,28 @@ class ArchiverGroup(TyperGroup):
                 **extra,
             )
             status = int(result) if isinstance(result, int) else 0
+            if status == Interrupted.exit_code:
+                # Typer turns Ctrl-C into a bare exit status; report it like any failure.
+                status = output.current().failure(Interrupted("interrupted"))
         except typer.TyperException as exc:
             status = _usage_failure(exc, json_mode="--json" in argv)
         except (typer.Abort, KeyboardInterrupt):
-            sys.stderr.write("archiver: interrupted\n")
-            status = EXIT_INTERRUPTED
+            status = output.current().failure(Interrupted("interrupted"))
         except ArchiverError as exc:
             status = output.current().failure(exc)
+        except Exception as exc:
+            # Anything else is a bug; it still gets one line, a status and a JSON document.
+            status = output.current().failure(_internal(exc), cause=exc)
 
         if standalone_mode:
             sys.exit(status)
         return status
+
+
+def _internal(exc: Exception) -> InternalError:
+    return InternalError(
+        f"internal error: {type(exc).__name__}: {exc} (--debug shows where; please report it)"
+    )
 
 
 def _usage_failure(exc: typer.TyperException, *, json_mode: bool) -> int:

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
-from archiver.config import Config, Resource, adhoc_resource, find_config, load_config
-from archiver.errors import ConfigError, UsageError
+from archiver.config import (
+    Config,
+    Resource,
+    adhoc_resource,
+    expand_path,
+    find_config,
+    load_config,
+)
+from archiver.errors import ConfigError, NotFoundError, UsageError
 from archiver.refs import looks_like_path
 from archiver.service import AuthoringClient, ClientOptions
 from archiver.store import Store
@@ -16,24 +24,31 @@ def load(config_path: Path | None) -> Config:
     return load_config(find_config(config_path))
 
 
-def open_store(store_path: Path | None, config: Config) -> Store:
-    """The store named by --store (or ARCHIVER_STORE), else by the config file."""
+def open_store(store_path: Path | None, config: Config, *, create: bool = False) -> Store:
+    """The store named by --store (or ARCHIVER_STORE), else by the config file.
+
+    Only a command that writes snapshots may name a store that does not exist yet:
+    for any other, a missing directory is a typo to report, not an empty store.
+    """
     root = store_path or config.store
     if root is None:
         raise ConfigError("no store given: pass --store DIR or set 'store' in the config file")
-    return Store(root.expanduser())
+    store = Store(expand_path(root))
+    if not create and not store.root.is_dir():
+        raise NotFoundError(f"no store at {store.root}: nothing has been exported there yet")
+    return store
 
 
 def configured_store(store_path: Path | None, config: Config) -> Store | None:
     """The store named by --store or the config, or None when neither names one."""
     root = store_path or config.store
-    return Store(root.expanduser()) if root is not None else None
+    return Store(expand_path(root)) if root is not None else None
 
 
 def store_for_ref(ref: str, store_path: Path | None, config_path: Path | None) -> Store:
     """The store a ref is resolved in; a snapshot path needs no configured store."""
     if store_path is None and looks_like_path(ref):
-        return Store(Path(ref).expanduser().parent)
+        return Store(expand_path(Path(ref)).parent)
     return open_store(store_path, load(config_path))
 
 
@@ -69,7 +84,10 @@ def _client_options() -> ClientOptions:
     interval = os.environ.get("ARCHIVER_POLL_INTERVAL")
     if interval:
         try:
-            options.poll_interval = max(float(interval), 0.0)
+            seconds = float(interval)
         except ValueError:
-            raise ConfigError(f"ARCHIVER_POLL_INTERVAL must be seconds, not {interval!r}") from None
+            seconds = -1.0
+        if not 0 <= seconds <= 3600:
+            raise ConfigError(f"ARCHIVER_POLL_INTERVAL must be 0 to 3600 seconds, not {interval!r}")
+        options = replace(options, poll_interval=seconds)
     return options

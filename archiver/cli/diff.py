@@ -23,6 +23,7 @@ from archiver.errors import (
     ConfigError,
     CorruptSnapshotError,
     NotFoundError,
+    StorageError,
     UsageError,
 )
 from archiver.refs import resolve
@@ -33,13 +34,15 @@ HELP = (
     "document, metadata field by field.\n\n"
     "Each REF is a snapshot path, PROJECT@latest, PROJECT@~N, PROJECT@TIME or "
     "RESOURCE/PROJECT@... ."
-) + exit_statuses(
+)
+EPILOG = exit_statuses(
     0,
     EXIT_DIFFERENCES,
     UsageError.exit_code,
     ConfigError.exit_code,
     NotFoundError.exit_code,
     CorruptSnapshotError.exit_code,
+    StorageError.exit_code,
 )
 
 _SIGNS = {ADDED: "+", REMOVED: "-", CHANGED: "~"}
@@ -173,4 +176,4 @@ def _change_json(change: Change) -> dict[str, Any]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("diff", help=HELP)(diff)
+    app.command("diff", help=HELP, epilog=EPILOG)(diff)

@@ -17,7 +17,8 @@ HELP = (
     "2025-05-15-preview) until interrupted.\n\n"
     "The first line on stdout is the URL it listens on, so that --port 0 (any free port) "
     "can be used from scripts. Projects persist in --data across restarts."
-) + exit_statuses(0, UsageError.exit_code)
+)
+EPILOG = exit_statuses(0, UsageError.exit_code)
 
 
 def emulator(
@@ -48,9 +49,12 @@ def emulator(
 
     from archiver.emulator import serve
 
-    serve(data, key, host=host, port=port, job_delay=job_delay)
+    try:
+        serve(data, key, host=host, port=port, job_delay=job_delay)
+    except OSError as exc:
+        raise UsageError(f"cannot serve on {host}:{port} with data in {data}: {exc}") from None
     return 0
 
 
 def register(app: typer.Typer) -> None:
-    app.command("emulator", help=HELP)(emulator)
+    app.command("emulator", help=HELP, epilog=EPILOG)(emulator)

@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from archiver.backup import ExportOptions, ExportOutcome, export_projects, list_project_names
+from archiver.backup import (
+    ExportOptions,
+    ExportOutcome,
+    batch_failure,
+    export_projects,
+    list_project_names,
+)
 from archiver.cli import context, output
 from archiver.cli.options import (
     ApiVersionOption,
@@ -27,6 +33,7 @@ from archiver.errors import (
     RemoteError,
     StorageError,
     StoreBusyError,
+    ThrottledError,
     UsageError,
     ValidationError,
 )
@@ -36,13 +43,15 @@ HELP = (
     "Export projects from a resource into new snapshots in the store.\n\n"
     "Name the projects, or pass --all for every project of the resource. One project's "
     "failure does not stop the others."
-) + exit_statuses(
+)
+EPILOG = exit_statuses(
     0,
     UsageError.exit_code,
     ConfigError.exit_code,
     NotFoundError.exit_code,
     ValidationError.exit_code,
     RemoteError.exit_code,
+    ThrottledError.exit_code,
     StoreBusyError.exit_code,
     StorageError.exit_code,
     PartialFailureError.exit_code,
@@ -89,7 +98,7 @@ def export(
         raise UsageError("name one or more projects, or pass --all")
 
     settings = context.load(config)
-    target = context.open_store(store, settings)
+    target = context.open_store(store, settings, create=True)
     source = context.pick_resource(
         settings, resource, endpoint=endpoint, key_env=key_env, api_version=api_version
     )
@@ -111,13 +120,18 @@ def export(
         {"store": str(target.root), "projects": [_as_json(o) for o in outcomes]},
         ok=all(o.ok for o in outcomes),
     )
-    return _status(outcomes)
+    failure = batch_failure(outcomes)
+    if failure is None:
+        return 0
+    if len(outcomes) > 1:
+        out.error(failure.message)
+    return failure.exit_code
 
 
 def _report(out: output.Output, outcome: ExportOutcome) -> None:
     where = f"{outcome.resource}/{outcome.project}"
     if outcome.error is not None:
-        out.talk(f"archiver: {where}: {outcome.error.message}")
+        out.error(f"{where}: {outcome.error.message}")
         return
     summary = outcome.summary
     detail = f"{summary.documents} documents, {summary.classes} classes" if summary else ""
@@ -141,14 +155,5 @@ def _as_json(outcome: ExportOutcome) -> dict[str, object]:
     return result
 
 
-def _status(outcomes: list[ExportOutcome]) -> int:
-    failed = [o for o in outcomes if o.error is not None]
-    if not failed:
-        return 0
-    if len(outcomes) == 1 and failed[0].error is not None:
-        return failed[0].error.exit_code
-    return PartialFailureError.exit_code
-
-
 def register(app: typer.Typer) -> None:
-    app.command("export", help=HELP)(export)
+    app.command("export", help=HELP, epilog=EPILOG)(export)

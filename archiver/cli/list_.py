@@ -23,7 +23,8 @@ from archiver.store import Entry, Store
 HELP = (
     "List the snapshots in the store, oldest first, with what each holds.\n\n"
     "Corrupt files are listed and marked, not skipped; `archiver verify` explains them."
-) + exit_statuses(0, UsageError.exit_code, ConfigError.exit_code)
+)
+EPILOG = exit_statuses(0, UsageError.exit_code, ConfigError.exit_code)
 
 _COLUMNS = ("SNAPSHOT", "KIND", "DOCS", "CLASSES", "LABELS", "TAGS")
 
@@ -97,4 +98,4 @@ def _cells(row: dict[str, Any]) -> tuple[str, ...]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("list", help=HELP)(list_snapshots)
+    app.command("list", help=HELP, epilog=EPILOG)(list_snapshots)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from archiver.errors import EXIT_STATUSES
+from archiver.errors import EXIT_STATUSES, InternalError, Interrupted
 
 ConfigOption = Annotated[
     Path | None,
@@ -47,7 +47,7 @@ ApiVersionOption = Annotated[
 
 
 def exit_statuses(*codes: int) -> str:
-    """The 'Exit status' paragraph of a command's help, listing `codes`."""
-    wanted = set(codes)
-    rows = [f"{code}: {meaning}" for code, meaning in EXIT_STATUSES if code in wanted]
-    return "\n\nExit status:\n\n" + "\n\n".join(rows)
+    """The 'Exit status' paragraph of a command's help: `codes`, interrupted, internal."""
+    wanted = {*codes, Interrupted.exit_code, InternalError.exit_code}
+    rows = [f"{code:>3}  {meaning}" for code, meaning in EXIT_STATUSES if code in wanted]
+    return "Exit status:\n\n" + "\n".join(rows)

@@ -35,17 +35,21 @@ class Output:
         if not self.quiet:
             sys.stderr.write(text + "\n")
 
+    def error(self, text: str) -> None:
+        """A line about something that failed, on stderr even with --quiet."""
+        sys.stderr.write(f"archiver: {text}\n")
+
     def document(self, payload: dict[str, Any], *, ok: bool = True) -> None:
         """The one JSON document of a --json run."""
         if self.json_mode:
             envelope = {"archiver": JSON_VERSION, "command": self.command, "ok": ok, **payload}
             sys.stdout.write(json.dumps(envelope, indent=2, ensure_ascii=False, default=str) + "\n")
 
-    def failure(self, exc: ArchiverError) -> int:
+    def failure(self, exc: ArchiverError, *, cause: BaseException | None = None) -> int:
         """Report an error in one line (and one document with --json); return its status."""
         if self.debug:
-            traceback.print_exception(exc, file=sys.stderr)
-        sys.stderr.write(f"archiver: error: {exc.message}\n")
+            traceback.print_exception(cause or exc, file=sys.stderr)
+        self.error(f"error: {exc.message}")
         error = {"code": exc.code, "message": exc.message, "exit_code": exc.exit_code}
         self.document({"error": error}, ok=False)
         return exc.exit_code
@@ -55,6 +59,14 @@ _current = Output()
 
 
 def current() -> Output:
+    return _current
+
+
+def reset(argv: list[str]) -> Output:
+    """Fresh output for a new run, guessed from argv until the command sets it up."""
+    global _current
+    command = next((arg for arg in argv if not arg.startswith("-")), "")
+    _current = Output(command=command, json_mode="--json" in argv, debug="--debug" in argv)
     return _current
 
 

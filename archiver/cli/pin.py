@@ -36,8 +36,8 @@ _STATUSES = exit_statuses(
     StorageError.exit_code,
     CorruptSnapshotError.exit_code,
 )
-PIN_HELP = "Pin a snapshot: no retention policy will ever remove it." + _STATUSES
-UNPIN_HELP = "Unpin a snapshot, so that retention policies apply to it again." + _STATUSES
+PIN_HELP = "Pin a snapshot: no retention policy will ever remove it."
+UNPIN_HELP = "Unpin a snapshot, so that retention policies apply to it again."
 
 RefArgument = Annotated[str, typer.Argument(help="The snapshot.")]
 
@@ -78,5 +78,5 @@ def _set(ref: str, store: StoreOption, config: ConfigOption, *, pinned: bool) ->
 
 
 def register(app: typer.Typer) -> None:
-    app.command("pin", help=PIN_HELP)(pin)
-    app.command("unpin", help=UNPIN_HELP)(unpin)
+    app.command("pin", help=PIN_HELP, epilog=_STATUSES)(pin)
+    app.command("unpin", help=UNPIN_HELP, epilog=_STATUSES)(unpin)

@@ -28,7 +28,8 @@ HELP = (
     "that long before the project's newest snapshot. The newest snapshot of each project and "
     "pinned snapshots are always kept; corrupt files are never removed. Every snapshot is "
     "printed with keep or remove and the reasons."
-) + exit_statuses(
+)
+EPILOG = exit_statuses(
     0,
     UsageError.exit_code,
     ConfigError.exit_code,
@@ -113,4 +114,4 @@ def _as_json(row: PruneRow) -> dict[str, object]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("prune", help=HELP)(prune_snapshots)
+    app.command("prune", help=HELP, epilog=EPILOG)(prune_snapshots)

@@ -23,6 +23,8 @@ from archiver.errors import (
     NotFoundError,
     RemoteError,
     StorageError,
+    StoreBusyError,
+    ThrottledError,
     UsageError,
     ValidationError,
 )
@@ -35,13 +37,16 @@ HELP = (
     "An existing project is never replaced unless --overwrite is given; then a safety "
     "snapshot of it, tagged pre-restore, is written to the store and read back first. "
     "--dry-run prints the plan and sends nothing that changes the resource."
-) + exit_statuses(
+)
+EPILOG = exit_statuses(
     0,
     UsageError.exit_code,
     ConfigError.exit_code,
     NotFoundError.exit_code,
     ValidationError.exit_code,
     RemoteError.exit_code,
+    ThrottledError.exit_code,
+    StoreBusyError.exit_code,
     StorageError.exit_code,
     CorruptSnapshotError.exit_code,
     ConflictError.exit_code,
@@ -122,4 +127,4 @@ def _plan_json(plan: RestorePlan) -> dict[str, object]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("restore", help=HELP)(restore)
+    app.command("restore", help=HELP, epilog=EPILOG)(restore)

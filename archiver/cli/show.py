@@ -17,7 +17,13 @@ from archiver.cli.options import (
     VerboseOption,
     exit_statuses,
 )
-from archiver.errors import ConfigError, CorruptSnapshotError, NotFoundError, UsageError
+from archiver.errors import (
+    ConfigError,
+    CorruptSnapshotError,
+    NotFoundError,
+    StorageError,
+    UsageError,
+)
 from archiver.projectfile import summarize
 from archiver.refs import resolve
 from archiver.snapshot import Snapshot
@@ -26,12 +32,14 @@ HELP = (
     "Show a snapshot: where and when it was taken and what it holds.\n\n"
     "REF is a snapshot path, PROJECT@latest, PROJECT@~N, PROJECT@TIME or "
     "RESOURCE/PROJECT@... . --project-file prints the project file itself, ready to import."
-) + exit_statuses(
+)
+EPILOG = exit_statuses(
     0,
     UsageError.exit_code,
     ConfigError.exit_code,
     NotFoundError.exit_code,
     CorruptSnapshotError.exit_code,
+    StorageError.exit_code,
 )
 
 
@@ -51,7 +59,7 @@ def show(
     snapshot = resolve(context.store_for_ref(ref, store, config), ref)
 
     if project_file:
-        out.json_mode = False
+        out.document({"project": snapshot.project})
         out.line(json.dumps(snapshot.project, indent=2, ensure_ascii=False))
         return 0
 
@@ -95,4 +103,4 @@ def _lines(snapshot: Snapshot) -> list[tuple[str, str]]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("show", help=HELP)(show)
+    app.command("show", help=HELP, epilog=EPILOG)(show)

@@ -27,9 +27,8 @@ from archiver.errors import (
 from archiver.maintenance import retag
 from archiver.refs import resolve
 
-HELP = (
-    "Add or remove tags of a snapshot. `prune --keep-tag TAG` keeps tagged snapshots."
-) + exit_statuses(
+HELP = "Add or remove tags of a snapshot. `prune --keep-tag TAG` keeps tagged snapshots."
+EPILOG = exit_statuses(
     0,
     UsageError.exit_code,
     ConfigError.exit_code,
@@ -65,4 +64,4 @@ def tag(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("tag", help=HELP)(tag)
+    app.command("tag", help=HELP, epilog=EPILOG)(tag)

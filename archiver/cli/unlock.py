@@ -24,7 +24,8 @@ HELP = (
     "With no PROJECT and no --all, lists the locks. A lock held by a running process on this "
     "host is never removed. A lock from another host is removed only when you name it: "
     "check first that the run holding it is really gone."
-) + exit_statuses(
+)
+EPILOG = exit_statuses(
     0,
     UsageError.exit_code,
     ConfigError.exit_code,
@@ -70,4 +71,4 @@ def unlock(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("unlock", help=HELP)(unlock)
+    app.command("unlock", help=HELP, epilog=EPILOG)(unlock)

@@ -17,6 +17,7 @@ from archiver.cli.options import (
     VerboseOption,
     exit_statuses,
 )
+from archiver.config import expand_path
 from archiver.errors import (
     ConfigError,
     CorruptSnapshotError,
@@ -32,7 +33,8 @@ HELP = (
     "With no REF, every snapshot in the store; PROJECT or RESOURCE/PROJECT, every snapshot of "
     "that project; a path or PROJECT@..., that one snapshot. Prints one line per bad file and "
     "a summary."
-) + exit_statuses(
+)
+EPILOG = exit_statuses(
     0,
     UsageError.exit_code,
     ConfigError.exit_code,
@@ -70,7 +72,7 @@ def verify_snapshots(
 def _select(ref: str, store_path: Path | None, config: Path | None) -> list[Entry]:
     """The snapshot files a REF names, without reading them."""
     if ref and looks_like_path(ref):
-        path = Path(ref).expanduser()
+        path = expand_path(Path(ref))
         if not path.is_file():
             raise NotFoundError(f"no snapshot at {path}")
         return [entry_at(path)]
@@ -95,4 +97,4 @@ def _as_json(result: Checked) -> dict[str, str]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("verify", help=HELP)(verify_snapshots)
+    app.command("verify", help=HELP, epilog=EPILOG)(verify_snapshots)

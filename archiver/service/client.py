@@ -8,6 +8,7 @@ redirects are never followed. Nothing here logs a header.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ class ExportedProject:
     job_id: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class ClientOptions:
     """Timing knobs; tests shrink them, production keeps the defaults."""
 
@@ -81,6 +82,8 @@ class AuthoringClient:
         self.options = options or ClientOptions()
         self._origin = _origin(self.routes.endpoint)
         self._session = requests.Session()
+        # Proxy and .netrc settings from the environment could add credentials or send
+        # the key through a host the config never named.
         self._session.trust_env = False
         self._session.headers.update(
             {KEY_HEADER: key, "User-Agent": f"archiver/{__version__}", "Accept": "application/json"}
@@ -93,13 +96,22 @@ class AuthoringClient:
     def close(self) -> None:
         self._session.close()
 
+    def __enter__(self) -> AuthoringClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # Projects
 
     def list_projects(self) -> list[dict[str, Any]]:
         """Every project of the resource, following `nextLink` page by page."""
         projects: list[dict[str, Any]] = []
         for page in self._pages(self.routes.projects):
-            projects.extend(page.get("value") or [])
+            items = page.get("value") or []
+            if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
+                raise RemoteError("the project list holds something other than projects")
+            projects.extend(items)
         return projects
 
     def get_project(self, name: str) -> dict[str, Any] | None:
@@ -110,7 +122,9 @@ class AuthoringClient:
             if exc.status == 404:
                 return None
             raise
-        return dict(body)
+        if not isinstance(body, dict):
+            raise RemoteError(f"project {name!r}: the service answered with no project object")
+        return body
 
     def export_project(self, name: str) -> ExportedProject:
         """Run an export job to its end and download the project file."""
@@ -153,10 +167,10 @@ class AuthoringClient:
         deadline = clock() + self.options.job_timeout
         while True:
             response = self._call("GET", url)
-            job = _parse_job(response.json())
+            job = _parse_job(_body(response))
             if not job.pending:
                 break
-            delay = _retry_after(response) or self.options.poll_interval
+            delay = min(_retry_after(response) or self.options.poll_interval, _MAX_RETRY_AFTER)
             if clock() + delay > deadline:
                 raise RemoteError(
                     f"{what}: job {job.job_id} still {job.status} after "
@@ -171,21 +185,20 @@ class AuthoringClient:
     # HTTP
 
     def _pages(self, url: str) -> Iterator[dict[str, Any]]:
-        next_url: str | None = url
+        seen: set[str] = set()
+        next_url: object = url
         while next_url:
+            if not isinstance(next_url, str) or next_url in seen:
+                raise RemoteError(f"the project list's nextLink {next_url!r} leads nowhere new")
+            seen.add(next_url)
             page = self._json("GET", next_url)
+            if not isinstance(page, dict):
+                raise RemoteError("a page of the project list is not a JSON object")
             yield page
-            next_url = page.get("nextLink") or None
+            next_url = page.get("nextLink")
 
     def _json(self, method: str, url: str) -> Any:
-        response = self._call(method, url)
-        try:
-            return response.json()
-        except ValueError:
-            raise RemoteError(
-                f"{method} {_path_of(url)}: the service answered {response.status_code} "
-                "with a body that is not JSON"
-            ) from None
+        return _body(self._call(method, url))
 
     def _call(
         self,
@@ -256,16 +269,34 @@ class AuthoringClient:
         return url
 
 
+def _body(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise RemoteError(
+            f"{response.request.method} {_path_of(response.url)}: the service answered "
+            f"{response.status_code} with a body that is not JSON"
+        ) from None
+
+
 def _parse_job(body: Any) -> Job:
-    if not isinstance(body, dict) or "status" not in body:
+    if not isinstance(body, dict) or not isinstance(body.get("status"), str):
         raise RemoteError("the service answered a job poll with no job status")
+    result_url = body.get("resultUrl")
     return Job(
         job_id=str(body.get("jobId", "")),
-        status=str(body["status"]),
-        errors=tuple(body.get("errors") or ()),
-        warnings=tuple(body.get("warnings") or ()),
-        result_url=body.get("resultUrl"),
+        status=body["status"],
+        errors=_error_entries(body.get("errors")),
+        warnings=_error_entries(body.get("warnings")),
+        result_url=result_url if isinstance(result_url, str) else None,
     )
+
+
+def _error_entries(value: object) -> tuple[Mapping[str, Any], ...]:
+    """A job's errors or warnings, each made a mapping whatever the service sent."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(item if isinstance(item, dict) else {"message": str(item)} for item in value)
 
 
 def _describe_errors(errors: tuple[Mapping[str, Any], ...]) -> str:
@@ -286,8 +317,11 @@ def _error_from(method: str, url: str, response: requests.Response) -> RemoteErr
 
 def _service_error(response: requests.Response) -> tuple[str, str]:
     try:
-        error = response.json().get("error") or {}
-    except (ValueError, AttributeError):
+        body = response.json()
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
         error = {}
     code = str(error.get("code") or response.headers.get("x-ms-error-code") or response.reason)
     message = str(error.get("message") or "no error message")
@@ -299,9 +333,11 @@ def _retry_after(response: requests.Response) -> float | None:
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds > 0 else None
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):

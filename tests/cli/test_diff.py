@@ -47,8 +47,8 @@ def test_diff_json_is_one_document(tmp_path: Path) -> None:
     assert result.exit_code == 1
     document = result.json()
     assert document["equal"] is False
-    assert document["counts"]["documents"] == {"added": 2, "changed": 4, "removed": 2}  # type: ignore[index]
-    assert len(document["changes"]) == 10  # type: ignore[arg-type]
+    assert document["counts"]["documents"] == {"added": 2, "changed": 4, "removed": 2}
+    assert len(document["changes"]) == 10
 
 
 def test_diff_with_a_missing_ref_exits_4(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.conftest import run_cli
@@ -44,7 +45,7 @@ def test_emulator_command_serves_until_terminated(tmp_path: Path) -> None:
         assert process.wait(timeout=10) == 0
 
 
-def test_emulator_needs_a_key(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_emulator_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ARCHIVER_EMULATOR_KEY", raising=False)
     result = run_cli("emulator", "--port", "0")
     assert result.exit_code == 2

@@ -40,7 +40,7 @@ def test_export_all_follows_every_page(workspace: Workspace) -> None:
 
     assert result.exit_code == 0, result.stderr
     document = result.json()
-    assert [p["project"] for p in document["projects"]] == names  # type: ignore[union-attr,index]
+    assert [p["project"] for p in document["projects"]] == names
     assert len(Store(workspace.store).entries()) == 12
 
 
@@ -67,7 +67,7 @@ def test_one_missing_project_fails_alone_with_partial_status(workspace: Workspac
     result = workspace.run("export", "Tickets", "Ghost", "--from", "eastus", "--json")
 
     assert result.exit_code == PartialFailureError.exit_code
-    outcomes = {p["project"]: p for p in result.json()["projects"]}  # type: ignore[union-attr]
+    outcomes = {p["project"]: p for p in result.json()["projects"]}
     assert outcomes["Tickets"]["ok"] is True
     assert outcomes["Ghost"]["error"]["code"] == "not-found"
     assert "Ghost" in result.stderr

@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from archiver.store import Store
 from tests.conftest import run_cli
 from tests.helpers import entity_project, make_snapshot
@@ -45,7 +47,7 @@ def test_list_filters_by_project_and_marks_corrupt_files(tmp_path: Path) -> None
     result = run_cli("list", "Leases", "--store", str(store.root), "--json")
 
     assert result.exit_code == 0, result.stderr
-    (row,) = result.json()["snapshots"]  # type: ignore[misc]
+    (row,) = result.json()["snapshots"]
     assert row["project"] == "Leases" and row["corrupt"] is True
     assert row["error"].startswith("corrupt snapshot ")
 
@@ -57,7 +59,9 @@ def test_empty_store_says_so(tmp_path: Path) -> None:
     assert "no snapshots" in result.stderr
 
 
-def test_list_without_any_store_is_a_config_error(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_list_without_any_store_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     monkeypatch.delenv("ARCHIVER_STORE", raising=False)

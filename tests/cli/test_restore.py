@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from archiver.service import AuthoringClient, ClientOptions
 from archiver.store import Store
 from tests.conftest import PRIMARY_KEY, SECONDARY_KEY, Workspace, seed
@@ -12,13 +14,13 @@ def _client(workspace: Workspace, *, secondary: bool = True) -> AuthoringClient:
     return AuthoringClient(server.url, key, "2023-04-01", options=ClientOptions(poll_interval=0))
 
 
-def _backed_up(workspace: Workspace, project: dict[str, object]) -> None:
+def _backed_up(workspace: Workspace, project: dict[str, Any]) -> None:
     seed(workspace.primary, PRIMARY_KEY, project)
-    name = project["metadata"]["projectName"]  # type: ignore[index]
+    name = project["metadata"]["projectName"]
     assert workspace.run("export", name, "--from", "eastus").exit_code == 0
 
 
-def _exported(workspace: Workspace, name: str) -> dict[str, object]:
+def _exported(workspace: Workspace, name: str) -> dict[str, Any]:
     return _client(workspace).export_project(name).project
 
 
@@ -73,7 +75,7 @@ def test_restore_under_a_new_name(workspace: Workspace) -> None:
 
     assert result.exit_code == 0, result.stderr
     restored = _exported(workspace, "TicketsCopy")
-    assert restored["metadata"]["projectName"] == "TicketsCopy"  # type: ignore[index]
+    assert restored["metadata"]["projectName"] == "TicketsCopy"
     assert restored["assets"] == single_label()["assets"]
     assert _client(workspace).get_project("Tickets") is None
 
@@ -82,7 +84,7 @@ def test_dry_run_changes_nothing(workspace: Workspace) -> None:
     _backed_up(workspace, single_label("Tickets"))
     result = workspace.run("restore", "Tickets", "--to", "westus", "--dry-run", "--json")
     assert result.exit_code == 0, result.stderr
-    assert result.json()["plan"]["target_exists"] is False  # type: ignore[index]
+    assert result.json()["plan"]["target_exists"] is False
     assert _client(workspace).get_project("Tickets") is None
 
 

@@ -36,7 +36,7 @@ def test_show_json_carries_envelope_fields(tmp_path: Path) -> None:
     assert result.exit_code == 0
     document = result.json()
     assert document["ok"] is True
-    assert document["source"]["export_job_id"] == "job-1"  # type: ignore[index]
+    assert document["source"]["export_job_id"] == "job-1"
     assert document["created"] == "2026-12-04T12:00:00Z"
 
 
@@ -46,7 +46,7 @@ def test_show_corrupt_file_is_one_line_and_exit_10(tmp_path: Path) -> None:
     result = run_cli("show", str(path), "--json")
     assert result.exit_code == 10
     assert result.stderr.startswith(f"archiver: error: corrupt snapshot {path}")
-    assert result.json()["error"]["code"] == "corrupt-snapshot"  # type: ignore[index]
+    assert result.json()["error"]["code"] == "corrupt-snapshot"
 
 
 def test_ref_matching_nothing_exits_4(tmp_path: Path) -> None:
