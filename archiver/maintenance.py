@@ -9,8 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 
-from archiver.errors import CorruptSnapshotError, UsageError
+from archiver.errors import CorruptSnapshotError, NotFoundError, UsageError
 from archiver.locks import project_lock
+from archiver.projectfile import ProjectSummary, summarize
 from archiver.retention import Candidate, Policy, apply_policy
 from archiver.snapshot import Snapshot
 from archiver.store import Entry, Store, read_snapshot
@@ -39,6 +40,31 @@ class PruneRow:
     keep: bool
     reasons: tuple[str, ...]
     removed: bool = False
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One row of the store's inventory: a readable snapshot, or why it is not."""
+
+    entry: Entry
+    snapshot: Snapshot | None = None
+    summary: ProjectSummary | None = None
+    error: CorruptSnapshotError | None = None
+
+
+def inventory(entries: Iterable[Entry]) -> list[Listed]:
+    """Read each snapshot for a listing; corrupt files are rows too, vanished ones are not."""
+    rows = []
+    for entry in entries:
+        try:
+            snapshot = read_snapshot(entry.path)
+        except CorruptSnapshotError as exc:
+            rows.append(Listed(entry, error=exc))
+        except NotFoundError:
+            log.info("%s vanished while listing (pruned by another run?)", entry.path)
+        else:
+            rows.append(Listed(entry, snapshot, summarize(snapshot.project)))
+    return rows
 
 
 def verify(entries: Iterable[Entry]) -> list[Checked]:

@@ -88,12 +88,22 @@ def execute_restore(
         return RestoreResult(plan, job.job_id, None)
 
     with store.lock(plan.resource.name, plan.target, command="restore", wait=wait_lock):
+        _check_target_unchanged(plan, client)
         safety = _write_safety_snapshot(plan, client, store) if plan.target_exists else None
         job = client.import_project(plan.target, plan.project)
     log.info(
         "imported %s into %s as %s", plan.snapshot.source.project, plan.resource.name, plan.target
     )
     return RestoreResult(plan, job.job_id, safety)
+
+
+def _check_target_unchanged(plan: RestorePlan, client: AuthoringClient) -> None:
+    # A project created since the plan was made would otherwise be replaced unseen.
+    if not plan.target_exists and client.get_project(plan.target) is not None:
+        raise ConflictError(
+            f"project {plan.target!r} appeared in {plan.resource.name} after the restore plan "
+            "was made; run the restore again to see the new plan"
+        )
 
 
 def _write_safety_snapshot(plan: RestorePlan, client: AuthoringClient, store: Store) -> Path:

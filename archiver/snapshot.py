@@ -98,7 +98,7 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
     envelope = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "created": _format_time(snapshot.created),
+        "created": utc_iso(snapshot.created),
         "tool_version": snapshot.tool_version,
         "source": {
             "resource": snapshot.source.resource,
@@ -226,8 +226,14 @@ def _snapshot_from(envelope: Mapping[str, Any], project: Project) -> Snapshot:
     )
 
 
-def _format_time(moment: datetime) -> str:
+def utc_iso(moment: datetime) -> str:
+    """An instant as envelopes and JSON documents carry it: UTC, microseconds, `Z`."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_text(moment: datetime) -> str:
+    """An instant for people and JSON documents: UTC, whole seconds, with `Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _parse_time(text: str) -> datetime:

@@ -27,7 +27,7 @@ from archiver.errors import (
     UsageError,
 )
 from archiver.refs import resolve
-from archiver.snapshot import Snapshot
+from archiver.snapshot import Snapshot, utc_iso, utc_text
 
 HELP = (
     "Compare two snapshots: classes by category, documents by location, labels per "
@@ -97,7 +97,7 @@ def render_text(result: ProjectDiff, old: Snapshot, new: Snapshot) -> list[str]:
 
 def _title(snapshot: Snapshot) -> str:
     source = snapshot.source
-    created = snapshot.created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = utc_text(snapshot.created)
     return f"{source.resource}/{source.project} {created} ({snapshot.path})"
 
 
@@ -160,7 +160,7 @@ def _operand(snapshot: Snapshot) -> dict[str, Any]:
         "path": str(snapshot.path) if snapshot.path else None,
         "resource": snapshot.source.resource,
         "project": snapshot.source.project,
-        "created": snapshot.created.isoformat().replace("+00:00", "Z"),
+        "created": utc_iso(snapshot.created),
     }
 
 

@@ -16,15 +16,17 @@ from archiver.cli.options import (
     VerboseOption,
     exit_statuses,
 )
-from archiver.errors import ConfigError, CorruptSnapshotError, UsageError
-from archiver.projectfile import summarize
-from archiver.store import Entry, Store
+from archiver.errors import ConfigError, NotFoundError, StorageError, UsageError
+from archiver.maintenance import Listed, inventory
+from archiver.snapshot import utc_iso
 
 HELP = (
     "List the snapshots in the store, oldest first, with what each holds.\n\n"
     "Corrupt files are listed and marked, not skipped; `archiver verify` explains them."
 )
-EPILOG = exit_statuses(0, UsageError.exit_code, ConfigError.exit_code)
+EPILOG = exit_statuses(
+    0, UsageError.exit_code, ConfigError.exit_code, NotFoundError.exit_code, StorageError.exit_code
+)
 
 _COLUMNS = ("SNAPSHOT", "KIND", "DOCS", "CLASSES", "LABELS", "TAGS")
 
@@ -42,15 +44,14 @@ def list_snapshots(
     out = output.setup("list", json_mode=json_mode, verbose=verbose, quiet=quiet, debug=debug)
     target = context.open_store(store, context.load(config))
 
-    rows = [
-        _describe(target, entry) for entry in target.entries(resource=resource, project=project)
-    ]
+    listed = inventory(target.entries(resource=resource, project=project))
+    rows = [_as_json(row) for row in listed]
     out.document({"store": str(target.root), "snapshots": rows})
     if not rows:
         out.talk(f"no snapshots in {target.root}")
         return 0
 
-    table = [_COLUMNS] + [_cells(row) for row in rows]
+    table = [_COLUMNS] + [_cells(row) for row in listed]
     widths = [max(len(cells[i]) for cells in table) for i in range(len(_COLUMNS) - 1)]
     for cells in table:
         padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
@@ -58,43 +59,38 @@ def list_snapshots(
     return 0
 
 
-def _describe(store: Store, entry: Entry) -> dict[str, Any]:
-    row: dict[str, Any] = {
+def _as_json(row: Listed) -> dict[str, Any]:
+    entry = row.entry
+    document: dict[str, Any] = {
         "ref": entry.name,
         "path": str(entry.path),
         "resource": entry.resource,
         "project": entry.project,
-        "created": entry.created.isoformat().replace("+00:00", "Z"),
+        "corrupt": row.error is not None,
     }
-    try:
-        snapshot = store.read(entry.path)
-    except CorruptSnapshotError as exc:
-        return {**row, "corrupt": True, "error": exc.message}
+    if row.error is not None:
+        return {**document, "created": utc_iso(entry.created), "error": row.error.message}
 
-    summary = summarize(snapshot.project)
+    assert row.snapshot is not None and row.summary is not None
     return {
-        **row,
-        "corrupt": False,
-        "created": snapshot.created.isoformat().replace("+00:00", "Z"),
-        "kind": summary.kind,
-        "documents": summary.documents,
-        "classes": summary.classes,
-        "labels": summary.labels,
-        "tags": list(snapshot.tags),
+        **document,
+        "created": utc_iso(row.snapshot.created),
+        "kind": row.summary.kind,
+        "documents": row.summary.documents,
+        "classes": row.summary.classes,
+        "labels": row.summary.labels,
+        "tags": list(row.snapshot.tags),
+        "pinned": row.snapshot.pinned,
     }
 
 
-def _cells(row: dict[str, Any]) -> tuple[str, ...]:
-    if row["corrupt"]:
-        return (row["ref"], "CORRUPT", "-", "-", "-", "")
-    return (
-        row["ref"],
-        row["kind"],
-        str(row["documents"]),
-        str(row["classes"]),
-        str(row["labels"]),
-        ",".join(row["tags"]),
-    )
+def _cells(row: Listed) -> tuple[str, ...]:
+    if row.snapshot is None or row.summary is None:
+        return (row.entry.name, "CORRUPT", "-", "-", "-", "")
+    marks = [*row.snapshot.tags, *(["pinned"] if row.snapshot.pinned else [])]
+    summary = row.summary
+    counts = (str(summary.documents), str(summary.classes), str(summary.labels))
+    return (row.entry.name, summary.kind, *counts, ",".join(marks))
 
 
 def register(app: typer.Typer) -> None:

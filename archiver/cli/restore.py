@@ -31,6 +31,7 @@ from archiver.errors import (
 from archiver.projectfile import summarize
 from archiver.refs import resolve
 from archiver.restore import RestorePlan, execute_restore, plan_restore
+from archiver.snapshot import utc_text
 
 HELP = (
     "Restore a snapshot into a resource, under its own name or --as NAME.\n\n"
@@ -82,8 +83,10 @@ def restore(
     client = context.connect(destination)
 
     plan = plan_restore(snapshot, client, destination, target=target, overwrite=overwrite)
+    # With --dry-run the plan is the command's output; otherwise it is commentary.
+    say = out.line if dry_run else out.talk
     for line in _plan_lines(plan):
-        out.talk(line)
+        say(line)
     if dry_run:
         out.document({"plan": _plan_json(plan), "dry_run": True})
         return 0
@@ -104,7 +107,7 @@ def _plan_lines(plan: RestorePlan) -> list[str]:
     action = "replace the existing project" if plan.target_exists else "create a new project"
     lines = [
         f"restore plan: {plan.snapshot.source.resource}/{plan.snapshot.source.project} "
-        f"({plan.snapshot.created:%Y-%m-%dT%H:%M:%SZ}) → {plan.resource.name}/{plan.target}",
+        f"({utc_text(plan.snapshot.created)}) → {plan.resource.name}/{plan.target}",
         f"  will {action}: {summary.classes} classes, {summary.documents} documents, "
         f"{summary.labels} labels",
     ]

@@ -26,7 +26,7 @@ from archiver.errors import (
 )
 from archiver.projectfile import summarize
 from archiver.refs import resolve
-from archiver.snapshot import Snapshot
+from archiver.snapshot import Snapshot, utc_iso, utc_text
 
 HELP = (
     "Show a snapshot: where and when it was taken and what it holds.\n\n"
@@ -73,7 +73,7 @@ def describe(snapshot: Snapshot) -> dict[str, object]:
     summary = summarize(snapshot.project)
     return {
         "path": str(snapshot.path) if snapshot.path else None,
-        "created": snapshot.created.isoformat().replace("+00:00", "Z"),
+        "created": utc_iso(snapshot.created),
         "tool_version": snapshot.tool_version,
         "source": snapshot.source.__dict__,
         "project_sha256": snapshot.project_sha256,
@@ -87,7 +87,7 @@ def _lines(snapshot: Snapshot) -> list[tuple[str, str]]:
     source, summary = snapshot.source, summarize(snapshot.project)
     return [
         ("snapshot", str(snapshot.path)),
-        ("created", snapshot.created.isoformat().replace("+00:00", "Z")),
+        ("created", utc_text(snapshot.created)),
         ("project", f"{source.resource}/{source.project} ({summary.kind})"),
         ("endpoint", f"{source.endpoint} (api-version {source.api_version})"),
         ("export job", source.export_job_id or "-"),

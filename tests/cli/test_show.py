@@ -37,7 +37,7 @@ def test_show_json_carries_envelope_fields(tmp_path: Path) -> None:
     document = result.json()
     assert document["ok"] is True
     assert document["source"]["export_job_id"] == "job-1"
-    assert document["created"] == "2026-12-04T12:00:00Z"
+    assert document["created"] == "2026-12-04T12:00:00.000000Z"
 
 
 def test_show_corrupt_file_is_one_line_and_exit_10(tmp_path: Path) -> None:
