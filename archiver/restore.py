@@ -2,17 +2,27 @@
 
 A restore never replaces an existing project unless asked, and then only after
 a safety snapshot of the target has been written to the store and read back.
+After the import it exports the target again and compares it with what was
+sent, so a restore that the service silently shortened does not pass as done.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from archiver.backup import capture
 from archiver.config import Resource
-from archiver.errors import ConfigError, ConflictError, ValidationError
+from archiver.conversion import convert_to_2022
+from archiver.diffing import ProjectDiff, diff_projects
+from archiver.errors import (
+    ConfigError,
+    ConflictError,
+    StorageError,
+    ValidationError,
+    VerifyFailedError,
+)
 from archiver.projectfile import (
     FORMAT_2021,
     Project,
@@ -28,18 +38,48 @@ from archiver.store import Store
 log = logging.getLogger(__name__)
 
 SAFETY_TAG = "pre-restore"
+_LISTED_DIFFERENCES = 10
 
 
 @dataclass(frozen=True)
+class Overrides:
+    """Metadata to set on the restored project, e.g. for another region's storage."""
+
+    storage_container: str | None = None
+    language: str | None = None
+    description: str | None = None
+
+    def fields(self) -> dict[str, str]:
+        """The project-file metadata fields these overrides set."""
+        values = {
+            "storageInputContainerName": self.storage_container,
+            "language": self.language,
+            "description": self.description,
+        }
+        return {key: value for key, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True, kw_only=True)
 class RestorePlan:
     """What a restore will do, computed before anything is sent."""
 
     snapshot: Snapshot
     resource: Resource
     target: str
-    target_exists: bool
-    overwrite: bool
     project: Project
+    overwrite: bool
+    live: Snapshot | None = None
+    changes: ProjectDiff | None = None
+    converted_from: str | None = None
+    overrides: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def target_exists(self) -> bool:
+        return self.live is not None
+
+    @property
+    def conflict(self) -> bool:
+        return self.target_exists and not self.overwrite
 
 
 @dataclass(frozen=True)
@@ -47,6 +87,7 @@ class RestoreResult:
     plan: RestorePlan
     import_job_id: str
     safety_snapshot: Path | None
+    verified: bool
 
 
 def plan_restore(
@@ -56,45 +97,90 @@ def plan_restore(
     *,
     target: str | None = None,
     overwrite: bool = False,
+    overrides: Overrides | None = None,
 ) -> RestorePlan:
-    """Check the restore can go ahead and say what it will do; send nothing."""
+    """Work out what a restore will send and what it will replace; change nothing.
+
+    An existing target is exported into memory: the plan shows how it differs from
+    the snapshot, and the same export becomes the safety snapshot if the restore
+    goes ahead.
+    """
     name = check_project_name(snapshot.source.project if target is None else target)
-    project = snapshot.project
-    _check_format(project, client.api_version)
+    project, converted_from = _project_for(snapshot.project, client)
     if project_name(project) != name:
         project = with_project_name(project, name)
+    fields = (overrides or Overrides()).fields()
+    if fields:
+        project = {**project, "metadata": {**project["metadata"], **fields}}
 
-    exists = client.get_project(name) is not None
-    if exists and not overwrite:
-        raise ConflictError(
-            f"project {name!r} already exists in {resource.name}; "
-            "pass --overwrite to replace it (a safety snapshot is taken first)"
-        )
-    return RestorePlan(snapshot, resource, name, exists, overwrite, project)
+    plan = RestorePlan(
+        snapshot=snapshot,
+        resource=resource,
+        target=name,
+        project=project,
+        overwrite=overwrite,
+        converted_from=converted_from,
+        overrides=fields,
+    )
+    if client.get_project(name) is None:
+        return plan
+
+    live = capture(client, resource, name, tags=(SAFETY_TAG,), description=_safety_note(snapshot))
+    return replace(plan, live=live, changes=diff_projects(live.project, project))
 
 
 def execute_restore(
-    plan: RestorePlan, client: AuthoringClient, store: Store | None, *, wait_lock: float = 0.0
+    plan: RestorePlan,
+    client: AuthoringClient,
+    store: Store | None,
+    *,
+    verify: bool = True,
+    wait_lock: float = 0.0,
 ) -> RestoreResult:
-    """Carry out a plan: safety snapshot if replacing, then the import job.
+    """Carry out a plan: safety snapshot if replacing, the import job, then verification.
 
     The target's lock in the store is held throughout, so no export of the
     target interleaves with its replacement.
     """
+    if plan.conflict:
+        raise _conflict(plan)
     if store is None:
         if plan.target_exists:
             raise ConfigError("replacing a project needs a store for its safety snapshot")
-        job = client.import_project(plan.target, plan.project)
-        return RestoreResult(plan, job.job_id, None)
+        return _import_and_verify(plan, client, None, verify=verify)
 
     with store.lock(plan.resource.name, plan.target, command="restore", wait=wait_lock):
         _check_target_unchanged(plan, client)
-        safety = _write_safety_snapshot(plan, client, store) if plan.target_exists else None
-        job = client.import_project(plan.target, plan.project)
-    log.info(
-        "imported %s into %s as %s", plan.snapshot.source.project, plan.resource.name, plan.target
+        safety = _write_safety_snapshot(plan, store) if plan.live is not None else None
+        return _import_and_verify(plan, client, safety, verify=verify)
+
+
+def _project_for(project: Project, client: AuthoringClient) -> tuple[Project, str | None]:
+    """The project file in the format the target resource speaks."""
+    legacy_project = detect_format(project) == FORMAT_2021
+    if legacy_project == client.routes.legacy:
+        return project, None
+    if legacy_project:
+        return convert_to_2022(project), FORMAT_2021
+    raise ValidationError(
+        f"cannot restore a {detect_format(project)} project file into api-version "
+        f"{client.api_version}: the 2021-11-01-preview format cannot hold it"
     )
-    return RestoreResult(plan, job.job_id, safety)
+
+
+def _import_and_verify(
+    plan: RestorePlan, client: AuthoringClient, safety: Path | None, *, verify: bool
+) -> RestoreResult:
+    job = client.import_project(plan.target, plan.project)
+    log.info(
+        "imported %s into %s/%s", plan.snapshot.source.project, plan.resource.name, plan.target
+    )
+    if verify:
+        restored = client.export_project(plan.target).project
+        differences = diff_projects(plan.project, restored)
+        if not differences.empty:
+            raise VerifyFailedError(_describe_differences(plan, differences))
+    return RestoreResult(plan, job.job_id, safety, verified=verify)
 
 
 def _check_target_unchanged(plan: RestorePlan, client: AuthoringClient) -> None:
@@ -106,25 +192,34 @@ def _check_target_unchanged(plan: RestorePlan, client: AuthoringClient) -> None:
         )
 
 
-def _write_safety_snapshot(plan: RestorePlan, client: AuthoringClient, store: Store) -> Path:
-    snapshot = capture(
-        client,
-        plan.resource,
-        plan.target,
-        tags=(SAFETY_TAG,),
-        description=f"taken before restoring {plan.snapshot.source.project} over it",
-    )
-    path = store.write(snapshot)
-    store.read(path)
+def _write_safety_snapshot(plan: RestorePlan, store: Store) -> Path:
+    assert plan.live is not None
+    path = store.write(plan.live)
+    if store.read(path).project_sha256 != plan.live.project_sha256:
+        raise StorageError(f"the safety snapshot {path} does not read back as written")
     log.info("safety snapshot of %s/%s written to %s", plan.resource.name, plan.target, path)
     return path
 
 
-def _check_format(project: Project, api_version: str) -> None:
-    legacy_project = detect_format(project) == FORMAT_2021
-    legacy_target = api_version == FORMAT_2021
-    if legacy_project != legacy_target:
-        raise ValidationError(
-            f"cannot restore a {detect_format(project)} project file into api-version "
-            f"{api_version}: converting between formats is not supported yet"
-        )
+def _conflict(plan: RestorePlan) -> ConflictError:
+    return ConflictError(
+        f"project {plan.target!r} already exists in {plan.resource.name}; "
+        "pass --overwrite to replace it (a safety snapshot is taken first)"
+    )
+
+
+def _safety_note(snapshot: Snapshot) -> str:
+    return f"taken before restoring {snapshot.source.resource}/{snapshot.source.project} over it"
+
+
+def _describe_differences(plan: RestorePlan, differences: ProjectDiff) -> str:
+    listed = [
+        f"{change.section} {change.action} {change.key}"
+        for change in differences.changes[:_LISTED_DIFFERENCES]
+    ]
+    more = len(differences.changes) - len(listed)
+    tail = f"; and {more} more" if more > 0 else ""
+    return (
+        f"verification failed: {plan.resource.name}/{plan.target} differs from what was "
+        f"imported in {len(differences.changes)} places: {'; '.join(listed)}{tail}"
+    )

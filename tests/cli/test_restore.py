@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from archiver.service import AuthoringClient, ClientOptions
 from archiver.store import Store
 from tests.conftest import PRIMARY_KEY, SECONDARY_KEY, Workspace, seed
-from tests.helpers import load_demo, single_label
+from tests.helpers import load_demo, make_snapshot, single_label
+
+DAY1 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 def _client(workspace: Workspace, *, secondary: bool = True) -> AuthoringClient:
@@ -99,3 +102,86 @@ def test_restore_needs_a_target(workspace: Workspace) -> None:
     result = workspace.run("restore", "Tickets")
     assert result.exit_code == 2
     assert "--to RESOURCE" in result.stderr
+
+
+def test_overrides_are_planned_and_applied(workspace: Workspace) -> None:
+    _backed_up(workspace, single_label("Tickets"))
+
+    result = workspace.run(
+        "restore",
+        "Tickets",
+        "--to",
+        "westus",
+        "--storage-container",
+        "west-docs",
+        "--language",
+        "de",
+        "--description",
+        "failover copy",
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert "sets storageInputContainerName = 'west-docs'" in result.stderr
+    metadata = _exported(workspace, "Tickets")["metadata"]
+    assert (metadata["storageInputContainerName"], metadata["language"]) == ("west-docs", "de")
+    assert metadata["description"] == "failover copy"
+    assert "\tverified" in result.stdout
+
+
+def test_a_2021_snapshot_restores_into_a_2023_resource(workspace: Workspace) -> None:
+    old = {
+        "api-version": "2021-11-01-preview",
+        "metadata": {
+            "name": "Legacy",
+            "modelType": "multiClassification",
+            "language": "en-us",
+            "storageInputContainerName": "legacy-docs",
+            "multiLingual": False,
+        },
+        "assets": {
+            "classifiers": [{"name": "Drama"}, {"name": "Comedy"}],
+            "documents": [
+                {
+                    "location": "a.txt",
+                    "language": "en-us",
+                    "classifiers": [{"classifierName": "Drama"}],
+                }
+            ],
+        },
+    }
+    Store(workspace.store).write(make_snapshot(old))
+
+    result = workspace.run("restore", "Legacy", "--to", "westus")
+
+    assert result.exit_code == 0, result.stderr
+    assert "converted from the 2021-11-01-preview project file format" in result.stderr
+    restored = _exported(workspace, "Legacy")
+    assert restored["projectFileVersion"] == "2022-05-01"
+    assert restored["assets"]["classes"] == [{"category": "Drama"}, {"category": "Comedy"}]
+    assert restored["assets"]["documents"][0]["classes"] == [{"category": "Drama"}]
+
+
+def test_dry_run_against_an_existing_target_shows_the_refusal(workspace: Workspace) -> None:
+    _backed_up(workspace, single_label("Tickets", documents=5))
+    seed(workspace.secondary, SECONDARY_KEY, single_label("Tickets", documents=2))
+
+    result = workspace.run("restore", "Tickets", "--to", "westus", "--dry-run")
+
+    assert result.exit_code == 12
+    assert "differs from the live project in: documents 3 added" in result.stdout
+    assert "refused: the project exists and --overwrite was not given" in result.stdout
+
+
+def test_at_picks_the_snapshot_of_that_time(workspace: Workspace) -> None:
+    store = Store(workspace.store)
+    store.write(make_snapshot(single_label("Tickets", documents=1), created=DAY1))
+    store.write(make_snapshot(single_label("Tickets", documents=4), created=DAY1 + timedelta(1)))
+
+    result = workspace.run("restore", "--at", "2026-12-01", "Tickets", "--to", "westus")
+
+    assert result.exit_code == 0, result.stderr
+    assert len(_exported(workspace, "Tickets")["assets"]["documents"]) == 1
+    assert (
+        workspace.run("restore", "--at", "2026-12-01", "Tickets@latest", "--to", "westus").exit_code
+        == 2
+    )
