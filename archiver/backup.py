@@ -17,7 +17,14 @@ from archiver.projectfile import (
     validate_project,
 )
 from archiver.service import AuthoringClient
-from archiver.snapshot import Snapshot, Source, build_snapshot, public_endpoint
+from archiver.snapshot import (
+    Deployment,
+    Snapshot,
+    Source,
+    TrainedModel,
+    build_snapshot,
+    public_endpoint,
+)
 from archiver.store import Store
 
 log = logging.getLogger(__name__)
@@ -79,7 +86,34 @@ def capture(
         project_kind=project_kind(project),
         export_job_id=exported.job_id,
     )
-    return build_snapshot(project, source, tags=tags, description=description)
+    models, deployments = _trained_state(client, name)
+    return build_snapshot(
+        project,
+        source,
+        tags=tags,
+        description=description,
+        models=models,
+        deployments=deployments,
+    )
+
+
+def _trained_state(
+    client: AuthoringClient, name: str
+) -> tuple[tuple[TrainedModel, ...] | None, tuple[Deployment, ...] | None]:
+    """The project's trained models and what each deployment serves, for --retrain."""
+    if client.routes.legacy:
+        return None, None
+    listed = client.list_models(name)
+    models = tuple(
+        TrainedModel(str(m.get("label")), m.get("modelTrainingConfigVersion")) for m in listed
+    )
+    # A deployment names the model it serves by id; a restore needs the label.
+    labels = {m.get("modelId"): str(m.get("label")) for m in listed}
+    deployments = tuple(
+        Deployment(str(d.get("deploymentName")), labels.get(d.get("modelId")))
+        for d in client.list_deployments(name)
+    )
+    return models, deployments
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ sent, so a restore that the service silently shortened does not pass as done.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -72,6 +73,7 @@ class RestorePlan:
     changes: ProjectDiff | None = None
     converted_from: str | None = None
     overrides: dict[str, str] = field(default_factory=dict)
+    retrain: bool = False
 
     @property
     def target_exists(self) -> bool:
@@ -83,11 +85,22 @@ class RestorePlan:
 
 
 @dataclass(frozen=True)
+class Rebuilt:
+    """One training or deployment job a --retrain ran: what, and its job id."""
+
+    kind: str
+    name: str
+    model_label: str
+    job_id: str
+
+
+@dataclass(frozen=True)
 class RestoreResult:
     plan: RestorePlan
     import_job_id: str
     safety_snapshot: Path | None
     verified: bool
+    rebuilt: tuple[Rebuilt, ...] = ()
 
 
 def plan_restore(
@@ -98,6 +111,7 @@ def plan_restore(
     target: str | None = None,
     overwrite: bool = False,
     overrides: Overrides | None = None,
+    retrain: bool = False,
 ) -> RestorePlan:
     """Work out what a restore will send and what it will replace; change nothing.
 
@@ -106,6 +120,8 @@ def plan_restore(
     goes ahead.
     """
     name = check_project_name(snapshot.source.project if target is None else target)
+    if retrain:
+        _check_retrainable(snapshot)
     project, converted_from = _project_for(snapshot.project, client)
     if project_name(project) != name:
         project = with_project_name(project, name)
@@ -121,6 +137,7 @@ def plan_restore(
         overwrite=overwrite,
         converted_from=converted_from,
         overrides=fields,
+        retrain=retrain,
     )
     if client.get_project(name) is None:
         return plan
@@ -136,6 +153,7 @@ def execute_restore(
     *,
     verify: bool = True,
     wait_lock: float = 0.0,
+    on_progress: Callable[[str], None] = lambda message: None,
 ) -> RestoreResult:
     """Carry out a plan: safety snapshot if replacing, the import job, then verification.
 
@@ -147,12 +165,52 @@ def execute_restore(
     if store is None:
         if plan.target_exists:
             raise ConfigError("replacing a project needs a store for its safety snapshot")
-        return _import_and_verify(plan, client, None, verify=verify)
+        result = _import_and_verify(plan, client, None, verify=verify)
+    else:
+        with store.lock(plan.resource.name, plan.target, command="restore", wait=wait_lock):
+            _check_target_unchanged(plan, client)
+            safety = _write_safety_snapshot(plan, store) if plan.live is not None else None
+            result = _import_and_verify(plan, client, safety, verify=verify)
 
-    with store.lock(plan.resource.name, plan.target, command="restore", wait=wait_lock):
-        _check_target_unchanged(plan, client)
-        safety = _write_safety_snapshot(plan, store) if plan.live is not None else None
-        return _import_and_verify(plan, client, safety, verify=verify)
+    if plan.retrain:
+        result = replace(result, rebuilt=_retrain(plan, client, on_progress))
+    return result
+
+
+def _check_retrainable(snapshot: Snapshot) -> None:
+    if snapshot.models is None or snapshot.deployments is None:
+        raise ValidationError(
+            "this snapshot records no trained models (taken by an older archiver or from a "
+            "2021-11-01-preview resource): train and deploy by hand after the restore"
+        )
+    for model in snapshot.models:
+        if not model.training_config_version:
+            raise ValidationError(f"model {model.label!r} has no recorded training config version")
+    for deployment in snapshot.deployments:
+        if deployment.model_label is None:
+            raise ValidationError(
+                f"deployment {deployment.name!r} served a model the snapshot does not name"
+            )
+
+
+def _retrain(
+    plan: RestorePlan, client: AuthoringClient, on_progress: Callable[[str], None]
+) -> tuple[Rebuilt, ...]:
+    """Train every recorded model again, then point every deployment at its model."""
+    snapshot = plan.snapshot
+    assert snapshot.models is not None and snapshot.deployments is not None
+    rebuilt = []
+    for model in snapshot.models:
+        on_progress(f"training model {model.label} ({model.training_config_version}) …")
+        job = client.train(plan.target, model.label, str(model.training_config_version))
+        rebuilt.append(Rebuilt("model", model.label, model.label, job.job_id))
+
+    for deployment in snapshot.deployments:
+        label = str(deployment.model_label)
+        on_progress(f"deploying {deployment.name} → model {label} …")
+        job = client.deploy(plan.target, deployment.name, label)
+        rebuilt.append(Rebuilt("deployment", deployment.name, label, job.job_id))
+    return tuple(rebuilt)
 
 
 def _project_for(project: Project, client: AuthoringClient) -> tuple[Project, str | None]:

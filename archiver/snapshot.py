@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import jsonschema
@@ -26,7 +26,7 @@ from archiver.projectfile import Project, project_hash, validate_project
 from archiver.resources import Validator, compile_schema, load_schema
 
 FORMAT_NAME = "archiver-snapshot"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SUFFIX = ".json.zst"
 
 # Level 10 packs project files about 10 % smaller than the default level 3 and
@@ -37,6 +37,7 @@ _MAX_CONTENT_SIZE = 1 << 30
 
 
 _Corrupt = Callable[[str], CorruptSnapshotError]
+_Item = TypeVar("_Item")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,18 @@ class Source:
 
 
 @dataclass(frozen=True)
+class TrainedModel:
+    label: str
+    training_config_version: str | None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    name: str
+    model_label: str | None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     created: datetime
     source: Source
@@ -61,6 +74,9 @@ class Snapshot:
     tags: tuple[str, ...] = ()
     pinned: bool = False
     description: str | None = None
+    # None: not recorded (older snapshots, or an api-version without models).
+    models: tuple[TrainedModel, ...] | None = None
+    deployments: tuple[Deployment, ...] | None = None
     path: Path | None = field(default=None, compare=False)
 
 
@@ -71,6 +87,8 @@ def build_snapshot(
     created: datetime | None = None,
     tags: Iterable[str] = (),
     description: str | None = None,
+    models: tuple[TrainedModel, ...] | None = None,
+    deployments: tuple[Deployment, ...] | None = None,
 ) -> Snapshot:
     """Wrap a validated project file in a new snapshot."""
     validate_project(project)
@@ -81,6 +99,8 @@ def build_snapshot(
         project_sha256=project_hash(project),
         tags=tuple(dict.fromkeys(tags)),
         description=description,
+        models=models,
+        deployments=deployments,
     )
 
 
@@ -111,6 +131,10 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
         "project_sha256": snapshot.project_sha256,
         "tags": list(snapshot.tags),
         "pinned": snapshot.pinned,
+        "models": None if snapshot.models is None else [asdict(m) for m in snapshot.models],
+        "deployments": (
+            None if snapshot.deployments is None else [asdict(d) for d in snapshot.deployments]
+        ),
         "description": snapshot.description,
         "project": snapshot.project,
     }
@@ -205,7 +229,17 @@ def upgrade_v1_to_v2(envelope: dict[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
-_CONVERTERS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: upgrade_v1_to_v2}
+def upgrade_v2_to_v3(envelope: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 adds `models` and `deployments`; version 2 did not record them."""
+    upgraded = {key: value for key, value in envelope.items() if key != "project"}
+    upgraded.update(format_version=3, models=None, deployments=None, project=envelope["project"])
+    return upgraded
+
+
+_CONVERTERS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: upgrade_v1_to_v2,
+    2: upgrade_v2_to_v3,
+}
 
 
 @cache
@@ -223,7 +257,15 @@ def _snapshot_from(envelope: Mapping[str, Any], project: Project) -> Snapshot:
         tags=tuple(envelope["tags"]),
         pinned=envelope["pinned"],
         description=envelope["description"],
+        models=_tuple_of(TrainedModel, envelope["models"]),
+        deployments=_tuple_of(Deployment, envelope["deployments"]),
     )
+
+
+def _tuple_of(
+    cls: Callable[..., _Item], items: list[dict[str, Any]] | None
+) -> tuple[_Item, ...] | None:
+    return None if items is None else tuple(cls(**item) for item in items)
 
 
 def utc_iso(moment: datetime) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,10 +12,13 @@ from hypothesis import strategies as st
 
 from archiver.errors import ArchiverError, CorruptSnapshotError
 from archiver.snapshot import (
+    Deployment,
+    TrainedModel,
     decode_snapshot,
     encode_snapshot,
     public_endpoint,
     upgrade_v1_to_v2,
+    upgrade_v2_to_v3,
 )
 from tests.helpers import REPO, make_snapshot, single_label
 
@@ -44,8 +48,9 @@ def test_envelope_records_source_hash_and_project_verbatim() -> None:
     envelope = _envelope(encode_snapshot(make_snapshot(project, created=CREATED)))
 
     assert envelope["format"] == "archiver-snapshot"
-    assert envelope["format_version"] == 2
+    assert envelope["format_version"] == 3
     assert envelope["pinned"] is False
+    assert (envelope["models"], envelope["deployments"]) == (None, None)
     assert envelope["created"] == "2026-12-04T02:00:00.123456Z"
     assert envelope["project"] == project
     assert set(envelope["source"]) == {
@@ -111,7 +116,7 @@ def test_wrong_project_schema_is_corrupt_even_with_a_matching_hash() -> None:
 
 def test_newer_format_version_asks_for_an_upgrade() -> None:
     envelope = _envelope(encode_snapshot(make_snapshot()))
-    envelope["format_version"] = 3
+    envelope["format_version"] = 4
     with pytest.raises(CorruptSnapshotError, match="upgrade archiver"):
         decode_snapshot(_compress(envelope), "x")
 
@@ -130,6 +135,20 @@ def test_converter_from_version_1_adds_only_pinned() -> None:
     v1 = _envelope((DATA / "snapshot-v1.json.zst").read_bytes())
     v2 = upgrade_v1_to_v2(v1)
     assert v2 == {**v1, "format_version": 2, "pinned": False}
+
+
+def test_converter_from_version_2_records_models_as_unknown() -> None:
+    v2 = upgrade_v1_to_v2(_envelope((DATA / "snapshot-v1.json.zst").read_bytes()))
+    v3 = upgrade_v2_to_v3(v2)
+    assert v3 == {**v2, "format_version": 3, "models": None, "deployments": None}
+
+
+def test_models_and_deployments_round_trip() -> None:
+    models = (TrainedModel("v1", "2022-05-01"), TrainedModel("v2", "2022-09-01"))
+    deployments = (Deployment("prod", "v2"),)
+    snapshot = replace(make_snapshot(), models=models, deployments=deployments)
+    decoded = decode_snapshot(encode_snapshot(snapshot), "x")
+    assert (decoded.models, decoded.deployments) == (models, deployments)
 
 
 def test_version_1_envelope_is_checked_against_its_own_schema() -> None:

@@ -86,6 +86,10 @@ def restore(
         bool,
         typer.Option("--verify/--no-verify", help="Export the target again and compare."),
     ] = True,
+    retrain: Annotated[
+        bool,
+        typer.Option("--retrain", help="Train the recorded models again and redeploy them."),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
     ] = False,
@@ -108,7 +112,13 @@ def restore(
 
     overrides = Overrides(storage_container, language, description)
     plan = plan_restore(
-        snapshot, client, destination, target=target, overwrite=overwrite, overrides=overrides
+        snapshot,
+        client,
+        destination,
+        target=target,
+        overwrite=overwrite,
+        overrides=overrides,
+        retrain=retrain,
     )
     # With --dry-run the plan is the command's output; otherwise it is commentary.
     say = out.line if dry_run else out.talk
@@ -119,7 +129,8 @@ def restore(
         return 0
 
     out.talk(f"importing into {destination.name}/{plan.target} …")
-    result = execute_restore(plan, client, context.configured_store(store, settings), verify=verify)
+    store_for_safety = context.configured_store(store, settings)
+    result = execute_restore(plan, client, store_for_safety, verify=verify, on_progress=out.talk)
     safety = str(result.safety_snapshot) if result.safety_snapshot else None
     out.document(
         {
@@ -127,12 +138,17 @@ def restore(
             "import_job_id": result.import_job_id,
             "safety_snapshot": safety,
             "verified": result.verified,
+            "rebuilt": [asdict(job) for job in result.rebuilt],
         }
     )
     if safety:
         out.line(f"safety snapshot\t{safety}")
     checked = "verified" if result.verified else "not verified (--no-verify)"
     out.line(f"restored\t{destination.name}/{plan.target}\tfrom {snapshot.path}\t{checked}")
+    for job in result.rebuilt:
+        out.line(
+            f"{'trained' if job.kind == 'model' else 'deployed'}\t{job.name}\tjob {job.job_id}"
+        )
     return 0
 
 
@@ -157,6 +173,8 @@ def _plan_lines(plan: RestorePlan) -> list[str]:
     if plan.converted_from:
         lines.append(f"  converted from the {plan.converted_from} project file format")
     lines += [f"  sets {key} = {value!r}" for key, value in plan.overrides.items()]
+    if plan.retrain:
+        lines += _retrain_lines(plan)
     if plan.changes is not None:
         lines.append(f"  differs from the live project in: {_counts(plan.changes)}")
     if plan.conflict:
@@ -164,6 +182,14 @@ def _plan_lines(plan: RestorePlan) -> list[str]:
     elif plan.target_exists:
         lines.append("  a safety snapshot of the live project is written first (tag pre-restore)")
     return lines
+
+
+def _retrain_lines(plan: RestorePlan) -> list[str]:
+    models = plan.snapshot.models or ()
+    deployments = plan.snapshot.deployments or ()
+    lines = [f"  then trains model {m.label} ({m.training_config_version})" for m in models]
+    lines += [f"  then deploys {d.name} → model {d.model_label}" for d in deployments]
+    return lines or ["  --retrain: the snapshot records no models to train"]
 
 
 def _counts(changes: ProjectDiff) -> str:

@@ -106,13 +106,7 @@ class AuthoringClient:
 
     def list_projects(self) -> list[dict[str, Any]]:
         """Every project of the resource, following `nextLink` page by page."""
-        projects: list[dict[str, Any]] = []
-        for page in self._pages(self.routes.projects):
-            items = page.get("value") or []
-            if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
-                raise RemoteError("the project list holds something other than projects")
-            projects.extend(items)
-        return projects
+        return self._list(self.routes.projects, "projects")
 
     def get_project(self, name: str) -> dict[str, Any] | None:
         """The project's metadata, or None when the resource has no such project."""
@@ -159,6 +153,29 @@ class AuthoringClient:
         response = self._call("DELETE", self.routes.project(name))
         return self.wait(self._job_url(response), what=f"deletion of {name!r}")
 
+    # Models and deployments
+
+    def list_models(self, name: str) -> list[dict[str, Any]]:
+        """The project's trained models: label, modelId, training config version, …"""
+        return self._list(self.routes.models(name), "trained models")
+
+    def list_deployments(self, name: str) -> list[dict[str, Any]]:
+        """The project's deployments: deploymentName and the modelId deployed."""
+        return self._list(self.routes.deployments(name), "deployments")
+
+    def train(self, name: str, label: str, config_version: str) -> Job:
+        """Run a training job to its end, producing model `label`."""
+        body = {"modelLabel": label, "trainingConfigVersion": config_version}
+        response = self._call("POST", self.routes.train(name), body=body)
+        return self.wait(self._job_url(response), what=f"training of {name}/{label}")
+
+    def deploy(self, name: str, deployment: str, label: str) -> Job:
+        """Run a deployment job to its end: `deployment` then serves model `label`."""
+        body = {"trainedModelLabel": label}
+        url = self.routes.deployment(name, deployment)
+        response = self._call("PUT", url, body=body)
+        return self.wait(self._job_url(response), what=f"deployment {name}/{deployment}")
+
     # Jobs
 
     def wait(self, url: str, *, what: str) -> Job:
@@ -184,16 +201,25 @@ class AuthoringClient:
 
     # HTTP
 
+    def _list(self, url: str, what: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for page in self._pages(url):
+            values = page.get("value") or []
+            if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+                raise RemoteError(f"the list of {what} holds something else")
+            items.extend(values)
+        return items
+
     def _pages(self, url: str) -> Iterator[dict[str, Any]]:
         seen: set[str] = set()
         next_url: object = url
         while next_url:
             if not isinstance(next_url, str) or next_url in seen:
-                raise RemoteError(f"the project list's nextLink {next_url!r} leads nowhere new")
+                raise RemoteError(f"the nextLink {next_url!r} of a list leads nowhere new")
             seen.add(next_url)
             page = self._json("GET", next_url)
             if not isinstance(page, dict):
-                raise RemoteError("a page of the project list is not a JSON object")
+                raise RemoteError("a page of a list is not a JSON object")
             yield page
             next_url = page.get("nextLink")
 

@@ -54,3 +54,15 @@ class Routes:
 
     def import_(self, name: str) -> str:
         return f"{self.project(name)}/:import"
+
+    def train(self, name: str) -> str:
+        return f"{self.project(name)}/:train"
+
+    def models(self, name: str) -> str:
+        return f"{self.project(name)}/models"
+
+    def deployments(self, name: str) -> str:
+        return f"{self.project(name)}/deployments"
+
+    def deployment(self, name: str, deployment: str) -> str:
+        return f"{self.deployments(name)}/{quote(deployment, safe='')}"

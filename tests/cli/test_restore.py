@@ -185,3 +185,31 @@ def test_at_picks_the_snapshot_of_that_time(workspace: Workspace) -> None:
         workspace.run("restore", "--at", "2026-12-01", "Tickets@latest", "--to", "westus").exit_code
         == 2
     )
+
+
+def test_retrain_rebuilds_models_and_deployments(workspace: Workspace) -> None:
+    seed(workspace.primary, PRIMARY_KEY, single_label("Tickets"))
+    primary = _client(workspace, secondary=False)
+    primary.train("Tickets", "v1", "2022-05-01")
+    primary.train("Tickets", "v2", "2022-05-01")
+    primary.deploy("Tickets", "production", "v2")
+    assert workspace.run("export", "Tickets", "--from", "eastus").exit_code == 0
+
+    result = workspace.run("restore", "Tickets", "--to", "westus", "--retrain")
+
+    assert result.exit_code == 0, result.stderr
+    assert "then deploys production → model v2" in result.stderr
+    assert "trained\tv1" in result.stdout and "deployed\tproduction" in result.stdout
+    secondary = _client(workspace)
+    models = {m["label"]: m["modelId"] for m in secondary.list_models("Tickets")}
+    assert sorted(models) == ["v1", "v2"]
+    (deployment,) = secondary.list_deployments("Tickets")
+    assert (deployment["deploymentName"], deployment["modelId"]) == ("production", models["v2"])
+
+
+def test_retrain_refuses_a_snapshot_without_models(workspace: Workspace) -> None:
+    Store(workspace.store).write(make_snapshot(single_label("Tickets")))
+    result = workspace.run("restore", "Tickets", "--to", "westus", "--retrain")
+    assert result.exit_code == 5
+    assert "records no trained models" in result.stderr
+    assert _client(workspace).get_project("Tickets") is None
