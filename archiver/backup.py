@@ -58,7 +58,8 @@ def batch_failure(outcomes: Sequence[ExportOutcome]) -> ArchiverError | None:
 
 
 def list_project_names(client: AuthoringClient) -> list[str]:
-    names = [project.get("projectName") for project in client.list_projects()]
+    # 2021-11-01-preview metadata calls the field `name`.
+    names = [p.get("projectName", p.get("name")) for p in client.list_projects()]
     if not all(isinstance(name, str) for name in names):
         raise RemoteError("the project list holds a project without a projectName")
     return sorted(str(name) for name in names)

@@ -13,8 +13,8 @@ from archiver.cli.options import DebugOption, QuietOption, VerboseOption, exit_s
 from archiver.errors import UsageError
 
 HELP = (
-    "Serve a local emulator of the text authoring API (api-versions 2022-05-01 to "
-    "2025-05-15-preview) until interrupted.\n\n"
+    "Serve a local emulator of the text authoring API (api-versions 2021-11-01-preview and "
+    "2022-05-01 to 2025-05-15-preview) until interrupted.\n\n"
     "The first line on stdout is the URL it listens on, so that --port 0 (any free port) "
     "can be used from scripts. Projects persist in --data across restarts."
 )
@@ -34,6 +34,32 @@ def emulator(
     job_delay: Annotated[
         float, typer.Option("--job-delay", help="Seconds each job takes to finish.")
     ] = 0.0,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="JSON scenario: quotas, latency, job timings and faults (see README, Emulator).",
+        ),
+    ] = None,
+    rate_limits: Annotated[
+        bool,
+        typer.Option(
+            "--rate-limits", help="Enforce the service's quotas: 10 writes and 100 reads a minute."
+        ),
+    ] = False,
+    latency: Annotated[
+        float | None,
+        typer.Option("--latency", metavar="SECONDS", help="Seconds added to every request."),
+    ] = None,
+    time_scale: Annotated[
+        float | None,
+        typer.Option(
+            "--time-scale",
+            metavar="FACTOR",
+            help="Multiply every duration (jobs, latency, quota window, Retry-After) by FACTOR.",
+        ),
+    ] = None,
     verbose: VerboseOption = 0,
     quiet: QuietOption = False,
     debug: DebugOption = False,
@@ -47,10 +73,22 @@ def emulator(
     if job_delay < 0:
         raise UsageError("--job-delay must be zero or more seconds")
 
-    from archiver.emulator import serve
+    from archiver.emulator import ScenarioError, serve
 
     try:
-        serve(data, key, host=host, port=port, job_delay=job_delay)
+        serve(
+            data,
+            key,
+            host=host,
+            port=port,
+            job_delay=job_delay,
+            scenario=scenario,
+            rate_limits=rate_limits,
+            latency=latency,
+            time_scale=time_scale,
+        )
+    except ScenarioError as exc:
+        raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"cannot serve on {host}:{port} with data in {data}: {exc}") from None
     return 0

@@ -14,22 +14,25 @@ import socket
 import sys
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.emulator.api import (
+from archiver.emulator.api import AuthoringApi
+from archiver.emulator.faults import FaultInjector
+from archiver.emulator.protocol import (
     ApiError,
-    AuthoringApi,
     Request,
     Response,
     error_response,
     query_api_version,
 )
-from archiver.emulator.state import EmulatorState, ProjectStore
+from archiver.emulator.scenario import Fault, Scenario, load_scenario, parse_fault
+from archiver.emulator.state import EmulatorState
+from archiver.emulator.store import ProjectStore
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 _HOST_HEADER = re.compile(r"[A-Za-z0-9.\-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?")
 
 _SocketRequest = socket.socket | tuple[bytes, socket.socket]
+ScenarioSource = Scenario | Mapping[str, Any] | Path | str | None
 
 
 class EmulatorServer:
@@ -50,6 +54,8 @@ class EmulatorServer:
     `data_dir` holds the projects (created if missing) and survives restarts; jobs live
     in memory. Requests must carry `key` in `Ocp-Apim-Subscription-Key`. With
     `job_delay` D seconds, a job is `notStarted` for D/3, `running` until D, then done.
+    `scenario` (a `Scenario`, its JSON as a mapping, or the path of a JSON file) adds
+    quotas, timings and faults; it can be replaced or extended while serving.
     """
 
     def __init__(
@@ -60,6 +66,7 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         job_delay: float = 0.0,
+        scenario: ScenarioSource = None,
     ) -> None:
         if not key:
             raise ValueError("the emulator needs a non-empty key")
@@ -69,7 +76,10 @@ class EmulatorServer:
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port
-        self._api = AuthoringApi(EmulatorState(ProjectStore(self.data_dir), job_delay), key)
+        self._job_delay = job_delay
+        self._faults = FaultInjector(load_scenario(scenario))
+        state = EmulatorState(ProjectStore(self.data_dir), self._faults.timing(job_delay))
+        self._api = AuthoringApi(state, key, self._faults)
         self._http: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._loop_started = False
@@ -81,6 +91,24 @@ class EmulatorServer:
         if self._http is None:
             raise RuntimeError("the emulator is not listening; call start() first")
         return _base_url(self.host, self.port)
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario in force."""
+        return self._faults.scenario
+
+    @scenario.setter
+    def scenario(self, source: ScenarioSource) -> None:
+        """Replaces the scenario: counters and rate limits start afresh; jobs under way
+        keep the timing they were given."""
+        scenario = load_scenario(source)
+        with self._api.state.lock:
+            self._faults.replace(scenario)
+            self._api.state.timing = self._faults.timing(self._job_delay)
+
+    def add_fault(self, fault: Fault | Mapping[str, Any]) -> None:
+        """Adds one fault (a `Fault` or its JSON as a mapping) to the scenario in force."""
+        self._faults.add(fault if isinstance(fault, Fault) else parse_fault(fault))
 
     def start(self) -> EmulatorServer:
         """Starts serving in a daemon thread and returns self."""
@@ -160,18 +188,47 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 0,
     job_delay: float = 0.0,
+    scenario: ScenarioSource = None,
+    rate_limits: bool = False,
+    latency: float | None = None,
+    time_scale: float | None = None,
 ) -> None:
     """Runs the emulator in the foreground until Ctrl-C or SIGTERM.
 
     The first line on stdout is the base URL, so a script that starts the emulator with
     port 0 learns the port by reading one line. The same URL is logged at INFO.
+    `rate_limits`, `latency` and `time_scale` are command-line options laid over the
+    scenario: the service's quotas (unless the scenario sets its own), seconds added to
+    every request, and the factor applied to every duration. A scenario that cannot be
+    used raises `ScenarioError` before anything listens.
     """
-    server = EmulatorServer(data_dir, key, host=host, port=port, job_delay=job_delay)
+    chosen = load_scenario(scenario).with_options(
+        rate_limits=rate_limits, latency=latency, time_scale=time_scale
+    )
+    server = EmulatorServer(
+        data_dir, key, host=host, port=port, job_delay=job_delay, scenario=chosen
+    )
     server._listen()
+    logger.info("emulator scenario: %s", describe_scenario(chosen))
 
     sys.stdout.write(f"{server.url}\n")
     sys.stdout.flush()
     server.serve_forever()
+
+
+def describe_scenario(scenario: Scenario) -> str:
+    """One line on what a scenario changes, for the log."""
+    parts = [f"{len(scenario.faults)} fault(s)"]
+    limits = scenario.rate_limits
+    if limits is not None:
+        parts.append(
+            f"rate limits {limits.post} writes / {limits.get} reads per {limits.window:g} s"
+        )
+    if scenario.latency:
+        parts.append(f"latency {scenario.latency:g} s")
+    if scenario.time_scale != 1:
+        parts.append(f"time scale {scenario.time_scale:g}")
+    return ", ".join(parts)
 
 
 def _base_url(host: str, port: int) -> str:
@@ -279,7 +336,12 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             base_url=self._base_url(),
         )
-        self._send(self.server.api.handle(request))
+        response = self.server.api.handle(request)
+        if response.drop:
+            # The socket closes with no answer at all, as a broken network path would.
+            self.close_connection = True
+            return
+        self._send(response)
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

@@ -1,7 +1,8 @@
 """The checks an import job applies to a project file before it replaces a project.
 
 Each check yields one problem as a sentence that starts with the JSON path it is about,
-so that a failed import job tells its caller what to fix and where.
+so that a failed import job tells its caller what to fix and where. Files of the
+2021-11-01-preview format have their own entry point, `check_legacy_project_file`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 PROJECT_NAME_RULE = "1 to 50 letters, digits, '_', '.' or '-'"
+LEGACY_PROJECT_NAME_RULE = "1 to 50 letters or digits"
 MAX_REPORTED_PROBLEMS = 50
 
 _PROJECT_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,50}")
+_LEGACY_PROJECT_NAME = re.compile(r"[A-Za-z0-9]{1,50}")
 _PROJECT_KINDS = (
     "CustomSingleLabelClassification",
     "CustomMultiLabelClassification",
@@ -23,14 +26,33 @@ _PROJECT_KINDS = (
     "CustomTextSentiment",
 )
 _KIND_BY_LOWER_NAME = {kind.lower(): kind for kind in _PROJECT_KINDS}
+_KIND_BY_MODEL_TYPE = {
+    "singleclassification": "CustomSingleLabelClassification",
+    "multiclassification": "CustomMultiLabelClassification",
+    "extraction": "CustomEntityRecognition",
+}
+_MODEL_TYPES = ("singleClassification", "multiClassification", "Extraction")
 _SENTIMENTS = ("positive", "negative", "neutral")
 
 JsonObject = dict[str, Any]
 Problems = list[str]
 
 
-def is_valid_project_name(name: str) -> bool:
-    return _PROJECT_NAME.fullmatch(name) is not None
+def is_valid_name(name: str) -> bool:
+    """The rule for project, model and deployment names of 2022-05-01 and later."""
+    return _PROJECT_NAME.fullmatch(name) is not None and name not in {".", ".."}
+
+
+def is_valid_legacy_project_name(name: str) -> bool:
+    """2021-11-01-preview allowed letters and digits only."""
+    return _LEGACY_PROJECT_NAME.fullmatch(name) is not None
+
+
+def kind_of_model_type(model_type: object) -> str | None:
+    """The project kind a 2021 `modelType` stands for, given in any letter case."""
+    if not isinstance(model_type, str):
+        return None
+    return _KIND_BY_MODEL_TYPE.get(model_type.lower())
 
 
 def canonical_project_kind(value: object) -> str | None:
@@ -55,6 +77,30 @@ def check_project_file(document: Mapping[str, Any], project_name: str) -> Proble
     if assets is not None and kind is not None:
         _check_assets(assets, kind, problems)
 
+    return _limited(problems)
+
+
+def check_legacy_project_file(document: Mapping[str, Any], project_name: str) -> Problems:
+    """Every problem that makes a 2021-11-01-preview file unfit to become the project."""
+    problems: Problems = []
+    _field(document, "api-version", "", "string", problems)
+
+    metadata = _field(document, "metadata", "", "object", problems, required=True)
+    kind = None
+    if metadata is not None:
+        kind = _check_legacy_metadata(metadata, project_name, problems)
+
+    assets = _field(document, "assets", "", "object", problems)
+    if assets is not None and kind is not None:
+        _check_legacy_assets(assets, kind, problems)
+
+    return _limited(problems)
+
+
+def check_project_metadata(metadata: Mapping[str, Any], project_name: str) -> Problems:
+    """The problems of a project's metadata on its own, as PATCH creates or updates it."""
+    problems: Problems = []
+    _check_metadata(dict(metadata), project_name, problems)
     return _limited(problems)
 
 
@@ -119,21 +165,93 @@ def _check_assets(assets: JsonObject, kind: str, problems: Problems) -> None:
         _check_documents(documents, _DOCUMENT_CHECKS[kind], declared, problems)
 
 
+def _check_legacy_metadata(
+    metadata: JsonObject, project_name: str, problems: Problems
+) -> str | None:
+    """Checks 2021 `metadata` and returns its project kind when that is known."""
+    name = _field(metadata, "name", "metadata", "string", problems, required=True)
+    if name is not None and name != project_name:
+        problems.append(
+            f"metadata.name {name!r} differs from the project name {project_name!r} "
+            "in the request URL"
+        )
+
+    for key in ("language", "storageInputContainerName"):
+        _field(metadata, key, "metadata", "string", problems, required=True)
+    _field(metadata, "multiLingual", "metadata", "boolean", problems)
+    _field(metadata, "description", "metadata", "string", problems)
+    _field(metadata, "settings", "metadata", "object", problems)
+
+    model_type = _field(metadata, "modelType", "metadata", "string", problems, required=True)
+    kind = kind_of_model_type(model_type)
+    if model_type is not None and kind is None:
+        known = ", ".join(_MODEL_TYPES)
+        problems.append(f"metadata.modelType {model_type!r} is not a known model type ({known})")
+    return kind
+
+
+def _check_legacy_assets(assets: JsonObject, kind: str, problems: Problems) -> None:
+    extraction = kind == "CustomEntityRecognition"
+    key = "extractors" if extraction else "classifiers"
+    declared = _declared_names(assets, key, "name", problems)
+
+    documents = _field(assets, "documents", "assets", "array", problems)
+    if documents is None:
+        return
+    if extraction:
+        _check_documents(documents, _check_extractor_labels, declared, problems)
+    elif kind == "CustomSingleLabelClassification":
+        _check_documents(documents, _check_single_classifier, declared, problems)
+    else:
+        _check_documents(documents, _check_classifiers, declared, problems)
+
+
+def _check_classifiers(
+    document: JsonObject, path: str, declared: set[str], problems: Problems
+) -> None:
+    labels = _field(document, "classifiers", path, "array", problems) or []
+    for index, label in enumerate(labels):
+        label_path = f"{path}.classifiers[{index}]"
+        _check_declared(label, label_path, declared, "classifier", problems, key="classifierName")
+
+
+def _check_single_classifier(
+    document: JsonObject, path: str, declared: set[str], problems: Problems
+) -> None:
+    _check_classifiers(document, path, declared, problems)
+    labels = document.get("classifiers")
+    if isinstance(labels, list) and len(labels) > 1:
+        problems.append(
+            f"{path}.classifiers has {len(labels)} classifiers; a singleClassification "
+            "document takes one"
+        )
+
+
+def _check_extractor_labels(
+    document: JsonObject, path: str, declared: set[str], problems: Problems
+) -> None:
+    keys = ("extractors", "extractorName", "extractor")
+    _check_regions(document, path, declared, problems, keys=keys)
+
+
 def _declared_categories(assets: JsonObject, kind: str, problems: Problems) -> set[str]:
     """The classes or entity types that `assets` declares, as labels may name them."""
     key = _DECLARATION_KEYS.get(kind)
     if key is None:
         return set()
+    return _declared_names(assets, key, "category", problems)
 
+
+def _declared_names(assets: JsonObject, key: str, name_key: str, problems: Problems) -> set[str]:
     declarations = _field(assets, key, "assets", "array", problems) or []
     declared: set[str] = set()
     for index, declaration in enumerate(declarations):
         path = f"assets.{key}[{index}]"
-        category = _category(declaration, path, problems)
-        if category in declared:
-            problems.append(f"{path}.category {category!r} is declared twice")
-        if category is not None:
-            declared.add(category)
+        name = _category(declaration, path, problems, key=name_key)
+        if name in declared:
+            problems.append(f"{path}.{name_key} {name!r} is declared twice")
+        if name is not None:
+            declared.add(name)
     return declared
 
 
@@ -177,9 +295,23 @@ def _check_multi_label(
 def _check_entity_labels(
     document: JsonObject, path: str, declared: set[str], problems: Problems
 ) -> None:
-    regions = _field(document, "entities", path, "array", problems) or []
+    _check_regions(document, path, declared, problems, keys=("entities", "category", "entity"))
+
+
+def _check_regions(
+    document: JsonObject,
+    path: str,
+    declared: set[str],
+    problems: Problems,
+    *,
+    keys: tuple[str, str, str],
+) -> None:
+    """Labelled regions; `keys` names the list of regions, each label's name field, and
+    what a label names."""
+    regions_key, name_key, noun = keys
+    regions = _field(document, regions_key, path, "array", problems) or []
     for index, region in enumerate(regions):
-        region_path = f"{path}.entities[{index}]"
+        region_path = f"{path}.{regions_key}[{index}]"
         if not isinstance(region, dict):
             problems.append(f"{region_path} must be an object, got {_json_type(region)}")
             continue
@@ -188,7 +320,7 @@ def _check_entity_labels(
         labels = _field(region, "labels", region_path, "array", problems) or []
         for label_index, label in enumerate(labels):
             label_path = f"{region_path}.labels[{label_index}]"
-            if _check_declared(label, label_path, declared, "entity", problems):
+            if _check_declared(label, label_path, declared, noun, problems, key=name_key):
                 _check_span(label, label_path, problems, keys=("offset", "length"))
 
 
@@ -210,22 +342,28 @@ def _check_sentiment_spans(
 
 
 def _check_declared(
-    label: object, path: str, declared: set[str], noun: str, problems: Problems
+    label: object,
+    path: str,
+    declared: set[str],
+    noun: str,
+    problems: Problems,
+    *,
+    key: str = "category",
 ) -> bool:
-    """Whether `label` is an object; reports a category that `assets` does not declare."""
-    category = _category(label, path, problems)
-    if category is not None and category not in declared:
-        problems.append(f"{path}.category {category!r} is not a declared {noun}")
+    """Whether `label` is an object; reports a name that `assets` does not declare."""
+    name = _category(label, path, problems, key=key)
+    if name is not None and name not in declared:
+        problems.append(f"{path}.{key} {name!r} is not a declared {noun}")
     return isinstance(label, dict)
 
 
-def _category(item: object, path: str, problems: Problems) -> str | None:
+def _category(item: object, path: str, problems: Problems, *, key: str = "category") -> str | None:
     if not isinstance(item, dict):
         problems.append(f"{path} must be an object, got {_json_type(item)}")
         return None
 
-    category: str | None = _field(item, "category", path, "string", problems, required=True)
-    return category
+    name: str | None = _field(item, key, path, "string", problems, required=True)
+    return name
 
 
 def _check_span(item: JsonObject, path: str, problems: Problems, *, keys: tuple[str, str]) -> None:

@@ -10,7 +10,9 @@ import requests
 KEY = "emulator-test-key"
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 PREFIX = "/language/authoring/analyze-text/"
-TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+LEGACY_VERSION = "2021-11-01-preview"
+LEGACY_PREFIX = "/language/analyze-text/"
+TERMINAL = frozenset({"succeeded", "failed", "cancelled", "partiallyCompleted"})
 
 
 class AuthoringClient:
@@ -19,6 +21,20 @@ class AuthoringClient:
         self.key = key
         self.api_version = api_version
         self.session = requests.Session()
+
+    @property
+    def legacy(self) -> bool:
+        return self.api_version == LEGACY_VERSION
+
+    @property
+    def prefix(self) -> str:
+        return LEGACY_PREFIX if self.legacy else PREFIX
+
+    def job_url(self, response: requests.Response) -> str:
+        """The job URL of a 202, from the header this api-version names it in."""
+        assert response.status_code == 202, response.text
+        header = "location" if self.legacy else "operation-location"
+        return response.headers[header]
 
     def call(
         self,
@@ -31,7 +47,7 @@ class AuthoringClient:
     ) -> requests.Response:
         """Sends a request to `path` under the authoring prefix with key and api-version."""
         query = {"api-version": self.api_version, **(params or {})}
-        url = self.endpoint + PREFIX + path
+        url = self.endpoint + self.prefix + path
         return self.call_url(method, url, params=query, headers=headers, **kwargs)
 
     def call_url(
@@ -55,8 +71,7 @@ class AuthoringClient:
 
     def start_import(self, name: str, project_file: object) -> str:
         response = self.call("POST", f"projects/{name}/:import", json=project_file)
-        assert response.status_code == 202, response.text
-        return response.headers["operation-location"]
+        return self.job_url(response)
 
     def import_project(self, name: str, project_file: object) -> dict[str, Any]:
         return self.wait(self.start_import(name, project_file))
@@ -64,8 +79,7 @@ class AuthoringClient:
     def start_export(self, name: str) -> str:
         params = {"stringIndexType": "Utf16CodeUnit"}
         response = self.call("POST", f"projects/{name}/:export", params=params)
-        assert response.status_code == 202, response.text
-        return response.headers["operation-location"]
+        return self.job_url(response)
 
     def export_project(self, name: str) -> Any:
         job = self.wait(self.start_export(name))
@@ -77,5 +91,14 @@ class AuthoringClient:
 
     def delete_project(self, name: str) -> dict[str, Any]:
         response = self.call("DELETE", f"projects/{name}")
-        assert response.status_code == 202, response.text
-        return self.wait(response.headers["operation-location"])
+        return self.wait(self.job_url(response))
+
+    def train(self, name: str, label: str = "model1") -> dict[str, Any]:
+        body: dict[str, Any] = {"modelLabel": label, "trainingConfigVersion": "latest"}
+        response = self.call("POST", f"projects/{name}/:train", json=body)
+        return self.wait(self.job_url(response))
+
+    def deploy(self, name: str, deployment: str, label: str = "model1") -> dict[str, Any]:
+        body = {"trainedModelLabel": label}
+        response = self.call("PUT", f"projects/{name}/deployments/{deployment}", json=body)
+        return self.wait(self.job_url(response))

@@ -9,11 +9,22 @@ import pytest
 
 from archiver.emulator import EmulatorServer
 
-from .client import KEY, AuthoringClient
+from .client import KEY, LEGACY_VERSION, AuthoringClient
 
-SHARED = Path(__file__).parents[2] / ".." / "shared"
-SAMPLE_DIR = SHARED / "reference" / "azure-language-authoring" / "sample-project-files"
+# The shared reference folder lies beside the repository's root.
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+REFERENCE = SHARED / "reference" / "azure-language-authoring"
+SEED = SHARED / "reference" / "seed" / "backup-and-recover-custom-text-classification.md"
+SAMPLE_DIR = REFERENCE / "sample-project-files"
 SAMPLES_2022 = SAMPLE_DIR / "2022-05-01-format"
+SAMPLES_2021 = SAMPLE_DIR / "2021-11-01-preview-format"
+
+
+def shared_path(path: Path) -> Path:
+    """`path` inside the shared reference folder, or a skip saying what is missing."""
+    if not path.exists():
+        pytest.skip(f"the shared reference folder beside the repository lacks {path}")
+    return path
 
 
 @pytest.fixture
@@ -33,7 +44,10 @@ def client(emulator: EmulatorServer) -> AuthoringClient:
 
 
 @pytest.fixture
+def legacy_client(emulator: EmulatorServer) -> AuthoringClient:
+    return AuthoringClient(emulator.url, KEY, api_version=LEGACY_VERSION)
+
+
+@pytest.fixture
 def sample_dir() -> Path:
-    if not SAMPLES_2022.is_dir():
-        pytest.skip(f"Microsoft's sample project files are not beside the repo ({SAMPLES_2022})")
-    return SAMPLES_2022
+    return shared_path(SAMPLES_2022)

@@ -56,3 +56,61 @@ def entity_file(name: str) -> Any:
             }
         ]
     return project_file
+
+
+def wrapped_tags_file(name: str, model_type: str, tags: Any) -> Any:
+    """A 2021-11-01-preview project file: the 2021 metadata around a tags file's assets."""
+    return {
+        "api-version": "2021-11-01-preview",
+        "metadata": {
+            "name": name,
+            "multiLingual": False,
+            "description": f"project {name}",
+            "modelType": model_type,
+            "language": "en-us",
+            "storageInputContainerName": "container",
+            "settings": {},
+        },
+        "assets": tags,
+    }
+
+
+def legacy_classification_file(name: str, *, model_type: str = "multiClassification") -> Any:
+    """A small valid 2021-11-01-preview classification project file."""
+    labels = [["Drama"], ["Comedy"], ["Drama", "Comedy"]]
+    if model_type.lower() == "singleclassification":
+        labels = [["Drama"], ["Comedy"], ["Drama"]]
+    documents = [
+        {
+            "location": f"doc{index}.txt",
+            "language": "en-us",
+            "classifiers": [{"classifierName": category} for category in categories],
+        }
+        for index, categories in enumerate(labels, start=1)
+    ]
+    tags = {"classifiers": [{"name": "Drama"}, {"name": "Comedy"}], "documents": documents}
+    return wrapped_tags_file(name, model_type, tags)
+
+
+def legacy_entity_file(name: str) -> Any:
+    """A small valid 2021-11-01-preview custom NER project file."""
+    labels = [("Date", 5, 9), ("LenderName", 40, 14)]
+    documents = [
+        {
+            "location": f"doc{index}.txt",
+            "language": "en-us",
+            "extractors": [
+                {
+                    "regionOffset": 0,
+                    "regionLength": 500,
+                    "labels": [
+                        {"extractorName": entity, "offset": offset, "length": length}
+                        for entity, offset, length in labels
+                    ],
+                }
+            ],
+        }
+        for index in range(1, 3)
+    ]
+    tags = {"extractors": [{"name": "Date"}, {"name": "LenderName"}], "documents": documents}
+    return wrapped_tags_file(name, "Extraction", tags)

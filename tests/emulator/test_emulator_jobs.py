@@ -17,7 +17,7 @@ from archiver.emulator import EmulatorServer
 from .client import KEY, AuthoringClient
 from .project_files import classification_file, entity_file
 
-JOB_DELAY = 0.6
+JOB_DELAY = 0.3
 SAMPLE_FILES = [
     "loanAgreementsLabels.CustomEntityRecognition.json",
     "movieLabels.CustomMultiLabelClassification.json",
@@ -101,14 +101,15 @@ def test_a_job_goes_from_not_started_through_running_to_succeeded(
 
 
 def test_the_export_result_is_not_found_before_the_job_succeeds(
-    slow_client: AuthoringClient,
+    client: AuthoringClient, emulator: EmulatorServer
 ) -> None:
-    slow_client.import_project("Movies", classification_file("Movies"))
-    job_url = slow_client.start_export("Movies")
+    client.import_project("Movies", classification_file("Movies"))
+    emulator.scenario = {"version": 1, "job_durations": {"export": JOB_DELAY}}
+    job_url = client.start_export("Movies")
 
-    early = slow_client.call_url("GET", job_url.replace("?", "/result?"))
-    job = slow_client.wait(job_url)
-    late = slow_client.call_url("GET", job["resultUrl"])
+    early = client.call_url("GET", job_url.replace("?", "/result?"))
+    job = client.wait(job_url)
+    late = client.call_url("GET", job["resultUrl"])
 
     assert early.status_code == 404
     assert early.json()["error"]["code"] == "NotFound"

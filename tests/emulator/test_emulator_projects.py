@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from .client import AuthoringClient
-from .project_files import classification_file
+from .project_files import classification_file, legacy_classification_file
 
 PROJECT_COUNT = 12
 
@@ -110,10 +110,20 @@ def test_project_metadata_follows_the_project_file(client: AuthoringClient) -> N
     assert metadata["language"] == "en"
     assert metadata["multilingual"] is False
     assert metadata["description"] == "project Movies"
-    assert metadata["settings"] == {}
+    assert "settings" not in metadata, "empty settings are left out, as in the examples"
     assert metadata["createdDateTime"].endswith("Z")
     assert metadata["lastModifiedDateTime"] >= metadata["createdDateTime"]
     assert "lastTrainedDateTime" not in metadata
+
+
+def test_settings_that_hold_something_are_shown(client: AuthoringClient) -> None:
+    project_file = classification_file("Movies")
+    project_file["metadata"]["settings"] = {"confidenceThreshold": 0.7}
+    client.import_project("Movies", project_file)
+
+    metadata = client.call("GET", "projects/Movies").json()
+
+    assert metadata["settings"] == {"confidenceThreshold": 0.7}
 
 
 def test_reimport_keeps_the_creation_time_and_replaces_the_content(
@@ -172,3 +182,85 @@ def test_deleting_an_absent_project_is_project_not_found(client: AuthoringClient
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "ProjectNotFound"
     assert "operation-location" not in response.headers
+
+
+NEW_PROJECT = {
+    "projectName": "Tickets",
+    "language": "en",
+    "projectKind": "CustomSingleLabelClassification",
+    "description": "support tickets",
+    "multilingual": False,
+    "storageInputContainerName": "tickets",
+}
+MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
+
+
+def test_patch_creates_an_empty_project(client: AuthoringClient) -> None:
+    response = client.call("PATCH", "projects/Tickets", json=NEW_PROJECT, headers=MERGE_PATCH)
+    exported = client.export_project("Tickets")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["projectName"] == "Tickets"
+    assert body["projectKind"] == "CustomSingleLabelClassification"
+    assert body["createdDateTime"] == body["lastModifiedDateTime"]
+    assert exported == {
+        "projectFileVersion": "2023-04-01",
+        "stringIndexType": "Utf16CodeUnit",
+        "metadata": NEW_PROJECT,
+    }
+
+
+def test_patch_merges_into_an_existing_projects_metadata(client: AuthoringClient) -> None:
+    client.import_project("Movies", classification_file("Movies"))
+    patch = {"description": None, "settings": {"confidenceThreshold": 0.5}, "language": "de"}
+
+    response = client.call("PATCH", "projects/Movies", json=patch, headers=MERGE_PATCH)
+    exported = client.export_project("Movies")
+
+    assert response.status_code == 200
+    assert "description" not in response.json()
+    assert response.json()["language"] == "de"
+    assert exported["metadata"]["settings"] == {"confidenceThreshold": 0.5}
+    assert exported["assets"] == classification_file("Movies")["assets"]
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({**NEW_PROJECT, "projectKind": "CustomEntityRecognition"}, "cannot change"),
+        ({"multilingual": "no"}, "multilingual must be a boolean"),
+        ({"color": "blue"}, "no field 'color'"),
+    ],
+)
+def test_patch_refuses_what_it_cannot_apply(
+    client: AuthoringClient, body: dict[str, object], fragment: str
+) -> None:
+    client.import_project("Tickets", classification_file("Tickets"))
+
+    response = client.call("PATCH", "projects/Tickets", json=body, headers=MERGE_PATCH)
+
+    assert response.status_code == 400
+    assert fragment in response.json()["error"]["message"]
+
+
+def test_patch_needs_the_required_fields_to_create(client: AuthoringClient) -> None:
+    response = client.call("PATCH", "projects/Tickets", json={"language": "en"})
+
+    assert response.status_code == 400
+    assert "metadata.projectKind is required" in response.json()["error"]["message"]
+    assert client.call("GET", "projects/Tickets").status_code == 404
+
+
+def test_patch_keeps_a_2021_project_in_its_format(
+    client: AuthoringClient, legacy_client: AuthoringClient
+) -> None:
+    legacy_client.import_project("Movies", legacy_classification_file("Movies"))
+
+    response = client.call("PATCH", "projects/Movies", json={"multilingual": True})
+    exported = legacy_client.export_project("Movies")
+
+    assert response.status_code == 200
+    assert response.json()["multilingual"] is True
+    assert exported["metadata"]["multiLingual"] is True
+    assert exported["assets"] == legacy_classification_file("Movies")["assets"]

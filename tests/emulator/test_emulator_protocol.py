@@ -67,15 +67,43 @@ def test_every_supported_api_version_is_served(client: AuthoringClient, version:
 def test_an_unsupported_api_version_is_rejected_naming_the_supported_ones(
     client: AuthoringClient,
 ) -> None:
-    client.api_version = "2021-11-01-preview"
+    client.api_version = "2022-07-01-preview"
 
     response = client.call("GET", "projects")
 
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "UnsupportedApiVersion"
-    assert "2021-11-01-preview" in error["message"]
+    assert "2022-07-01-preview" in error["message"]
     assert all(version in error["message"] for version in ALL_VERSIONS)
+
+
+def test_the_2021_version_on_a_2022_path_points_to_its_own_paths(
+    client: AuthoringClient,
+) -> None:
+    url = f"{client.endpoint}{PREFIX}projects"
+
+    response = client.call_url("GET", url, params={"api-version": "2021-11-01-preview"})
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "UnsupportedApiVersion"
+    assert error["message"].endswith(
+        "The api-version 2021-11-01-preview serves paths under /language/analyze-text/."
+    )
+
+
+def test_a_2022_version_on_a_2021_path_is_rejected(emulator: EmulatorServer) -> None:
+    url = f"{emulator.url}/language/analyze-text/projects"
+    params = {"api-version": "2023-04-01"}
+
+    response = requests.get(url, params=params, headers={KEY_HEADER: KEY}, timeout=10)
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "UnsupportedApiVersion"
+    assert "Supported versions: 2021-11-01-preview." in error["message"]
+    assert response.headers["x-ms-error-code"] == "UnsupportedApiVersion"
 
 
 def test_a_missing_api_version_is_rejected(client: AuthoringClient) -> None:
@@ -103,7 +131,7 @@ def test_the_error_code_header_comes_with_2023_04_01_and_later(
 
 
 def test_an_unknown_path_is_not_found(client: AuthoringClient) -> None:
-    inside = client.call("GET", "projects/Movies/deployments")
+    inside = client.call("GET", "projects/Movies/snapshots")
     outside = client.call_url("GET", f"{client.endpoint}/status")
 
     for response in (inside, outside):
@@ -115,7 +143,7 @@ def test_a_wrong_method_is_not_allowed(client: AuthoringClient) -> None:
     response = client.call("PUT", "projects/Movies")
 
     assert response.status_code == 405
-    assert response.headers["Allow"] == "GET, DELETE"
+    assert response.headers["Allow"] == "GET, PATCH, DELETE"
     assert response.json()["error"]["message"].startswith("PUT is not allowed")
 
 
