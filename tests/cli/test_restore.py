@@ -151,11 +151,12 @@ def test_a_2021_snapshot_restores_into_a_2023_resource(workspace: Workspace) -> 
     }
     Store(workspace.store).write(make_snapshot(old))
 
-    result = workspace.run("restore", "Legacy", "--to", "westus")
+    result = workspace.run("restore", "Legacy", "--to", "eastus")
 
     assert result.exit_code == 0, result.stderr
+    assert "(api-version 2023-04-01)" in result.stderr
     assert "converted from the 2021-11-01-preview project file format" in result.stderr
-    restored = _exported(workspace, "Legacy")
+    restored = _client(workspace, secondary=False).export_project("Legacy").project
     assert restored["projectFileVersion"] == "2022-05-01"
     assert restored["assets"]["classes"] == [{"category": "Drama"}, {"category": "Comedy"}]
     assert restored["assets"]["documents"][0]["classes"] == [{"category": "Drama"}]
@@ -213,3 +214,28 @@ def test_retrain_refuses_a_snapshot_without_models(workspace: Workspace) -> None
     assert result.exit_code == 5
     assert "records no trained models" in result.stderr
     assert _client(workspace).get_project("Tickets") is None
+
+
+def test_verification_catches_an_import_that_drops_a_document(workspace: Workspace) -> None:
+    project = load_demo("SupportTickets")
+    _backed_up(workspace, project)
+    workspace.secondary.add_fault(
+        {"action": "drop_documents", "documents": ["ticket-0007.txt"], "times": 1}
+    )
+
+    result = workspace.run("restore", "SupportTickets", "--to", "westus", "--json")
+
+    assert result.exit_code == 11
+    error = result.json()["error"]
+    assert error["code"] == "verify-failed"
+    assert "documents removed ticket-0007.txt" in error["message"]
+
+
+def test_no_verify_skips_the_check(workspace: Workspace) -> None:
+    _backed_up(workspace, load_demo("SupportTickets"))
+    workspace.secondary.add_fault(
+        {"action": "drop_documents", "documents": ["ticket-0007.txt"], "times": 1}
+    )
+    result = workspace.run("restore", "SupportTickets", "--to", "westus", "--no-verify")
+    assert result.exit_code == 0, result.stderr
+    assert "not verified (--no-verify)" in result.stdout
