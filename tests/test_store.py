@@ -4,6 +4,7 @@ import errno
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -61,14 +62,27 @@ def test_reading_a_missing_file_is_not_found(tmp_path: Path) -> None:
         Store(tmp_path).read(tmp_path / "nope.json.zst")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
-def test_unwritable_store_is_a_storage_error(tmp_path: Path) -> None:
-    tmp_path.chmod(0o500)
-    try:
-        with pytest.raises(StorageError, match="permission denied"):
-            Store(tmp_path).write(make_snapshot())
-    finally:
-        tmp_path.chmod(0o700)
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [(errno.EACCES, "permission denied"), (errno.EROFS, "read-only file system")],
+)
+def test_refused_writes_are_storage_errors_naming_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, reason: str
+) -> None:
+    # Root ignores permission bits, so the refusal is made by hand: as the kernel would say it.
+    store = Store(tmp_path)
+    kept = store.write(make_snapshot(created=NOON))
+    real_open = os.open
+
+    def refuse(path: str, flags: int, mode: int = 0o777) -> int:
+        if ".tmp-" in str(path):
+            raise OSError(code, os.strerror(code), str(path))
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(StorageError, match=f"cannot write to {kept.parent}: {reason}"):
+        store.write(make_snapshot(created=NOON))
+    assert [p.name for p in kept.parent.iterdir()] == [kept.name]
 
 
 def test_disk_full_leaves_existing_snapshots_and_no_temp_file(
@@ -94,3 +108,43 @@ def test_store_inside_a_file_is_a_storage_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StorageError, match=str(blocker)):
         Store(blocker).write(make_snapshot())
+
+
+class _FillsUp:
+    """A file object whose disk fills up halfway through the first write."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    def __enter__(self) -> _FillsUp:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stream.close()
+
+    def write(self, data: bytes) -> int:
+        self.stream.write(data[: len(data) // 2])
+        self.stream.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+
+def test_disk_filling_up_halfway_through_a_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path)
+    kept = store.write(make_snapshot(created=NOON))
+    before = kept.read_bytes()
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: _FillsUp(real_fdopen(fd, mode)))
+
+    with pytest.raises(StorageError, match=f"cannot write to {kept.parent}: no space left"):
+        store.write(make_snapshot(created=NOON))
+
+    assert sorted(p.name for p in kept.parent.iterdir()) == [kept.name]
+    assert kept.read_bytes() == before
