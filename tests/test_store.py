@@ -141,7 +141,11 @@ def test_disk_filling_up_halfway_through_a_write(
     kept = store.write(make_snapshot(created=NOON))
     before = kept.read_bytes()
     real_fdopen = os.fdopen
-    monkeypatch.setattr(os, "fdopen", lambda fd, mode: _FillsUp(real_fdopen(fd, mode)))
+
+    def filling(fd: int, mode: str) -> _FillsUp:
+        return _FillsUp(real_fdopen(fd, "wb"))
+
+    monkeypatch.setattr(os, "fdopen", filling)
 
     with pytest.raises(StorageError, match=f"cannot write to {kept.parent}: no space left"):
         store.write(make_snapshot(created=NOON))
