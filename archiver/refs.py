@@ -103,6 +103,20 @@ def resolve(store: Store, text: str) -> Snapshot:
     return _pick(store, ref, matching_entries(store, ref))
 
 
+def named_entries(store: Store, text: str) -> list[Entry]:
+    """The snapshot files a ref names, unread: a project's every one when it has no `@`.
+
+    Unlike `resolve`, a corrupt file is named like any other: the caller wants to check it.
+    """
+    ref = parse_ref(text)
+    matches = matching_entries(store, ref)
+    if "@" not in text:
+        return list(reversed(matches))
+    if ref.back >= len(matches):
+        raise NotFoundError(f"no snapshot matches {text} in {store.root}")
+    return [matches[ref.back]]
+
+
 def matching_entries(store: Store, ref: Ref) -> list[Entry]:
     """The snapshots a ref could name, newest first, before any is read."""
     candidates = _candidates(store, ref)

@@ -25,7 +25,7 @@ from archiver.errors import (
     UsageError,
 )
 from archiver.maintenance import Checked, verify
-from archiver.refs import looks_like_path, matching_entries, parse_ref
+from archiver.refs import looks_like_path, named_entries
 from archiver.store import Entry, entry_at
 
 HELP = (
@@ -60,7 +60,7 @@ def verify_snapshots(
     results = verify(entries)
     bad = [result for result in results if not result.ok]
     for result in bad:
-        out.line(f"CORRUPT {result.error.message if result.error else result.entry.path}")
+        out.line(f"CORRUPT {_as_json(result)['error']}")
     summary = (
         f"verified {len(results)} snapshots: {len(results) - len(bad)} intact, {len(bad)} corrupt"
     )
@@ -78,15 +78,7 @@ def _select(ref: str, store_path: Path | None, config: Path | None) -> list[Entr
         return [entry_at(path)]
 
     store = context.open_store(store_path, context.load(config))
-    if not ref:
-        return store.entries()
-    parsed = parse_ref(ref)
-    matches = matching_entries(store, parsed)
-    if "@" not in ref:
-        return list(reversed(matches))
-    if parsed.back >= len(matches):
-        raise NotFoundError(f"no snapshot matches {ref} in {store.root}")
-    return [matches[parsed.back]]
+    return named_entries(store, ref) if ref else store.entries()
 
 
 def _as_json(result: Checked) -> dict[str, str]:
