@@ -18,15 +18,21 @@ demo: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check archiver tests demo
-	$(BIN)/ruff format --check archiver tests demo
+	$(BIN)/ruff check archiver tests demo bench
+	$(BIN)/ruff format --check archiver tests demo bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy archiver
-	$(BIN)/mypy tests demo --exclude tests/emulator
+	$(BIN)/mypy tests demo bench --exclude tests/emulator
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
+
+# Speed of the diff at 1k, 10k and 100k documents against DeepDiff and dictdiffer (minutes).
+.PHONY: bench
+bench: $(STAMP)
+	@$(BIN)/python bench/diff_bench.py
+	@$(BIN)/python bench/export_bench.py
 
 # Rewrites backups.sample/ from demo/projects/ with the tool itself.
 sample: $(STAMP)

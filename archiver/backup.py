@@ -1,9 +1,16 @@
-"""Export workflow: projects of one resource into snapshots in the store."""
+"""Export workflow: projects of one or more resources into snapshots in the store.
+
+Each resource gets its own pool of at most `max_concurrency` threads, and all
+resources run at once. The waiting is on remote jobs under the resource's
+quota, which the client's pacer keeps; the threads only keep enough jobs in
+flight that the quota, not the waiting, sets the pace.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +42,7 @@ class ExportOutcome:
     """What became of one project: a snapshot file, or an error."""
 
     resource: str
-    project: str
+    project: str  # empty when the resource itself failed before any project started
     path: Path | None = None
     summary: ProjectSummary | None = None
     error: ArchiverError | None = None
@@ -53,8 +60,12 @@ def batch_failure(outcomes: Sequence[ExportOutcome]) -> ArchiverError | None:
         return None
     if len(errors) == len(outcomes) and len({type(error) for error in errors}) == 1:
         return errors[0]
-    failed = ", ".join(outcome.project for outcome in outcomes if outcome.error is not None)
+    failed = ", ".join(_label(outcome) for outcome in outcomes if outcome.error is not None)
     return PartialFailureError(f"{len(errors)} of {len(outcomes)} projects failed: {failed}")
+
+
+def _label(outcome: ExportOutcome) -> str:
+    return outcome.project or f"{outcome.resource} (every project)"
 
 
 def list_project_names(client: AuthoringClient) -> list[str]:
@@ -125,6 +136,78 @@ class ExportOptions:
     wait_lock: float = 0.0
 
 
+@dataclass(frozen=True)
+class ExportBatch:
+    """The projects to export from one resource, and the client that reaches it."""
+
+    resource: Resource
+    client: AuthoringClient
+    names: tuple[str, ...]
+
+
+StartHook = Callable[[str, str], None]
+OutcomeHook = Callable[[ExportOutcome], None]
+
+
+def prepare_batches(
+    resources: Sequence[Resource],
+    names: Sequence[str],
+    connect: Callable[[Resource], AuthoringClient],
+) -> tuple[list[ExportBatch], list[ExportOutcome]]:
+    """A batch per resource: the names given, or (none given) every project it has.
+
+    A resource that cannot be reached or listed becomes one failed outcome, so that
+    the other resources still run.
+    """
+    batches: list[ExportBatch] = []
+    failures: list[ExportOutcome] = []
+    for resource in resources:
+        try:
+            client = connect(resource)
+            listed = names or list_project_names(client)
+        except ArchiverError as exc:
+            log.debug("resource %s failed", resource.name, exc_info=True)
+            failures.append(ExportOutcome(resource.name, "", error=exc))
+            continue
+        batches.append(ExportBatch(resource, client, tuple(dict.fromkeys(listed))))
+    return batches, failures
+
+
+def export_batches(
+    batches: Sequence[ExportBatch],
+    store: Store,
+    options: ExportOptions,
+    *,
+    on_start: StartHook | None = None,
+    on_outcome: OutcomeHook | None = None,
+) -> list[ExportOutcome]:
+    """Export every batch at once; one project's failure does not stop the others.
+
+    Outcomes come back in the order the batches name the projects; the hooks are
+    called from the worker threads as projects start and end.
+    """
+    pools = [
+        ThreadPoolExecutor(batch.resource.max_concurrency, f"export-{batch.resource.name}")
+        for batch in batches
+    ]
+    futures: list[Future[ExportOutcome]] = []
+    try:
+        for batch, pool in zip(batches, pools, strict=True):
+            for name in batch.names:
+                task = _Task(batch, name, store, options, on_start, on_outcome)
+                futures.append(pool.submit(task.run))
+        return [future.result() for future in futures]
+    except BaseException:
+        # Ctrl-C lands here, in the main thread: cut every wait short so that the
+        # workers release their locks promptly instead of finishing their jobs.
+        for batch in batches:
+            batch.client.stop()
+        raise
+    finally:
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 def export_projects(
     client: AuthoringClient,
     resource: Resource,
@@ -132,16 +215,30 @@ def export_projects(
     store: Store,
     options: ExportOptions,
     *,
-    on_outcome: Callable[[ExportOutcome], None] | None = None,
+    on_outcome: OutcomeHook | None = None,
 ) -> list[ExportOutcome]:
-    """Export each project in turn; one project's failure does not stop the others."""
-    outcomes = []
-    for name in names:
-        outcome = _export_one(client, resource, name, store, options)
-        if on_outcome is not None:
-            on_outcome(outcome)
-        outcomes.append(outcome)
-    return outcomes
+    """Export projects of one resource, at most `max_concurrency` at a time."""
+    batch = ExportBatch(resource, client, tuple(dict.fromkeys(names)))
+    return export_batches([batch], store, options, on_outcome=on_outcome)
+
+
+@dataclass(frozen=True)
+class _Task:
+    batch: ExportBatch
+    name: str
+    store: Store
+    options: ExportOptions
+    on_start: StartHook | None
+    on_outcome: OutcomeHook | None
+
+    def run(self) -> ExportOutcome:
+        resource = self.batch.resource
+        if self.on_start is not None:
+            self.on_start(resource.name, self.name)
+        outcome = _export_one(self.batch.client, resource, self.name, self.store, self.options)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
 
 
 def latest_intact(store: Store, resource: str, project: str) -> Snapshot | None:

@@ -103,12 +103,15 @@ def _root(
 def _register() -> None:
     # Imported here, after `app` exists; `list_` is named so to keep the builtin.
     from archiver.cli import (
+        config_cmd,
         diff,
         emulator,
         export,
         list_,
+        log,
         pin,
         prune,
+        resources,
         restore,
         show,
         tag,
@@ -116,9 +119,11 @@ def _register() -> None:
         verify,
     )
 
-    commands = (export, list_, show, verify, diff, restore, tag, pin, prune, unlock, emulator)
+    commands = (export, list_, show, verify, diff, log, restore, tag, pin, prune, unlock, emulator)
     for module in commands:
         module.register(app)
+    resources.register(app)
+    config_cmd.register(app)
 
 
 _register()

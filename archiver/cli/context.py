@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -72,22 +73,57 @@ def pick_resource(
     return config.resource(name)
 
 
+def pick_resources(
+    config: Config,
+    names: Sequence[str],
+    *,
+    endpoint: str | None = None,
+    key_env: str | None = None,
+    api_version: str | None = None,
+) -> list[Resource]:
+    """Resources of the config (each once, in the order given), or one from --endpoint."""
+    if endpoint or len(names) <= 1:
+        name = names[0] if names else None
+        return [
+            pick_resource(config, name, endpoint=endpoint, key_env=key_env, api_version=api_version)
+        ]
+    return [config.resource(name) for name in dict.fromkeys(names)]
+
+
 def connect(resource: Resource) -> AuthoringClient:
-    """A client for `resource`, with its key read from the environment."""
+    """A client for `resource`, with its credential and its quota from the config."""
     return AuthoringClient(
-        resource.endpoint, resource.read_key(), resource.api_version, options=_client_options()
+        resource.endpoint,
+        resource.credential(),
+        resource.api_version,
+        options=_client_options(),
+        quota=resource.quota,
     )
 
 
 def _client_options() -> ClientOptions:
+    """Defaults, with the timings an operator, a test or a benchmark sets in the environment."""
     options = ClientOptions()
-    interval = os.environ.get("ARCHIVER_POLL_INTERVAL")
-    if interval:
-        try:
-            seconds = float(interval)
-        except ValueError:
-            seconds = -1.0
-        if not 0 <= seconds <= 3600:
-            raise ConfigError(f"ARCHIVER_POLL_INTERVAL must be 0 to 3600 seconds, not {interval!r}")
-        options = replace(options, poll_interval=seconds)
+    interval = _seconds_from_env("ARCHIVER_POLL_INTERVAL", lowest=0.0)
+    if interval is not None:
+        options = replace(options, poll_interval=interval)
+    window = _seconds_from_env("ARCHIVER_PACING_WINDOW", lowest=0.001)
+    if window is not None:
+        options = replace(options, pacing_window=window)
+    timeout = _seconds_from_env("ARCHIVER_JOB_TIMEOUT", lowest=0.001, highest=86400)
+    if timeout is not None:
+        options = replace(options, job_timeout=timeout)
     return options
+
+
+def _seconds_from_env(variable: str, *, lowest: float, highest: float = 3600) -> float | None:
+    text = os.environ.get(variable)
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not lowest <= seconds <= highest:
+        raise ConfigError(f"{variable} must be {lowest:g} to {highest:g} seconds, not {text!r}")
+    return seconds

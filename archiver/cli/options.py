@@ -35,6 +35,17 @@ VerboseOption = Annotated[
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
+LogFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--log-file",
+        metavar="FILE",
+        help="Append every detail (DEBUG) to FILE, whatever -v or -q say; keys never appear.",
+        envvar="ARCHIVER_LOG_FILE",
+        show_envvar=False,
+        dir_okay=False,
+    ),
+]
 EndpointOption = Annotated[
     str | None, typer.Option("--endpoint", help="One-off endpoint URL instead of a resource.")
 ]

@@ -1,14 +1,20 @@
-"""HTTP client for the authoring API: requests, jobs, errors.
+"""HTTP client for the authoring API: requests, jobs, errors, pacing.
 
-The subscription key travels in one header, only to the configured endpoint's
-host: a job URL, result URL or next-page link on another host is refused, and
-redirects are never followed. Nothing here logs a header.
+The subscription key (or Azure AD token) travels in one header, only to the
+configured endpoint's host, over https unless that host is this machine: a job
+URL, result URL or next-page link on another host is refused, and redirects are
+never followed. Nothing here logs a header.
+
+One client may serve many threads: each thread gets its own HTTP session, and
+all of them share the client's Pacer, so together they keep to the resource's
+quota.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,19 +25,35 @@ from urllib.parse import urlsplit
 import requests
 
 from archiver import __version__
-from archiver.errors import JobFailedError, NotFoundError, RemoteError, ThrottledError
+from archiver.errors import (
+    Interrupted,
+    JobFailedError,
+    NotFoundError,
+    RemoteError,
+    ThrottledError,
+)
+from archiver.service.auth import (
+    KEY_HEADER,
+    BearerAuth,
+    TokenCredential,
+    check_transport,
+    remember_secret,
+)
+from archiver.service.pacing import Pacer, Quota
 from archiver.service.routes import Routes
 
 log = logging.getLogger(__name__)
 
-KEY_HEADER = "Ocp-Apim-Subscription-Key"
 STRING_INDEX_TYPE = "Utf16CodeUnit"
 
 _PENDING = frozenset({"notstarted", "running", "cancelling"})
+# 403 is not here: a quota that is used up does not come back within a retry.
 _RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A POST is retried only where the service cannot have acted on it.
 _RETRIED_POST_STATUSES = frozenset({429, 503})
 _MAX_RETRY_AFTER = 60.0
+_POLL_GROWTH = 1.5
+_POLL_CAP = 8.0
 
 
 @dataclass(frozen=True)
@@ -57,44 +79,75 @@ class ExportedProject:
 
 @dataclass(frozen=True)
 class ClientOptions:
-    """Timing knobs; tests shrink them, production keeps the defaults."""
+    """Timing knobs; tests and benchmarks shrink them, production keeps the defaults.
+
+    `pacing_window` is the length of the quota's window: the service counts per
+    minute. A benchmark against an emulator whose time is scaled down scales this
+    by the same factor. `sleep` None waits in a way `AuthoringClient.stop` can cut
+    short; tests pass a fake to make waits free.
+    """
 
     poll_interval: float = 2.0
     job_timeout: float = 1800.0
     request_timeout: float = 60.0
     retries: int = 5
-    sleep: Callable[[float], None] = field(default=time.sleep)
+    pacing_window: float = 60.0
+    sleep: Callable[[float], None] | None = None
     clock: Callable[[], float] = field(default=time.monotonic)
 
 
 class AuthoringClient:
-    """One resource's authoring API, at one api-version."""
+    """One resource's authoring API, at one api-version.
+
+    `credential` is a subscription key, or an Azure AD token credential (https only).
+    With a `quota`, requests are paced to it; without one they go out at once.
+    """
 
     def __init__(
         self,
         endpoint: str,
-        key: str,
+        credential: str | TokenCredential,
         api_version: str,
         *,
         options: ClientOptions | None = None,
+        quota: Quota | None = None,
     ) -> None:
         self.routes = Routes.for_version(endpoint, api_version)
         self.options = options or ClientOptions()
+        check_transport(self.routes.endpoint, bearer=not isinstance(credential, str))
         self._origin = _origin(self.routes.endpoint)
-        self._session = requests.Session()
-        # Proxy and .netrc settings from the environment could add credentials or send
-        # the key through a host the config never named.
-        self._session.trust_env = False
-        self._session.headers.update(
-            {KEY_HEADER: key, "User-Agent": f"archiver/{__version__}", "Accept": "application/json"}
-        )
+
+        options = self.options
+        self.pacer = None
+        if quota is not None:
+            self.pacer = Pacer(quota, window=options.pacing_window, clock=options.clock)
+
+        self._headers = {"User-Agent": f"archiver/{__version__}", "Accept": "application/json"}
+        self._auth: BearerAuth | None = None
+        if isinstance(credential, str):
+            remember_secret(credential)
+            self._headers[KEY_HEADER] = credential
+        else:
+            self._auth = BearerAuth(credential)
+
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        self._stopping = threading.Event()
 
     @property
     def api_version(self) -> str:
         return self.routes.api_version
 
+    def stop(self) -> None:
+        """Make every wait of every thread end at once with Interrupted."""
+        self._stopping.set()
+
     def close(self) -> None:
-        self._session.close()
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
 
     def __enter__(self) -> AuthoringClient:
         return self
@@ -179,21 +232,28 @@ class AuthoringClient:
     # Jobs
 
     def wait(self, url: str, *, what: str) -> Job:
-        """Poll a job until it ends; only `succeeded` returns, anything else raises."""
+        """Poll a job until it ends; only `succeeded` returns, anything else raises.
+
+        The first poll comes one interval after the submission, and the interval
+        grows by half up to a cap: a long job then costs few of the quota's reads.
+        """
         clock = self.options.clock
         deadline = clock() + self.options.job_timeout
+        interval = self.options.poll_interval
+        self._pause(interval)
         while True:
             response = self._call("GET", url)
             job = _parse_job(_body(response))
             if not job.pending:
                 break
-            delay = min(_retry_after(response) or self.options.poll_interval, _MAX_RETRY_AFTER)
+            interval = min(interval * _POLL_GROWTH, self.options.poll_interval * _POLL_CAP)
+            delay = min(_retry_after(response) or interval, _MAX_RETRY_AFTER)
             if clock() + delay > deadline:
                 raise RemoteError(
                     f"{what}: job {job.job_id} still {job.status} after "
-                    f"{self.options.job_timeout:.0f} s"
+                    f"{self.options.job_timeout:g} s"
                 )
-            self.options.sleep(delay)
+            self._pause(delay)
 
         if job.status != "succeeded":
             raise JobFailedError(f"{what}: job {job.status}{_describe_errors(job.errors)}")
@@ -244,13 +304,15 @@ class AuthoringClient:
         retried = _RETRIED_POST_STATUSES if method == "POST" else _RETRIED_STATUSES
         for attempt in range(self.options.retries + 1):
             response = self._send(method, url, query, body, headers)
-            if response.status_code not in retried or attempt == self.options.retries:
+            status = response.status_code
+            if status not in retried or attempt == self.options.retries:
                 break
             delay = min(_retry_after(response) or 2.0**attempt, _MAX_RETRY_AFTER)
-            log.info(
-                "%s %s: %d, retrying in %.1f s", method, _path_of(url), response.status_code, delay
-            )
-            self.options.sleep(delay)
+            log.info("%s %s: %d, retrying in %.2f s", method, _path_of(url), status, delay)
+            if self.pacer is not None:
+                # A 429 is about one of the two quotas; anything else about the service.
+                self.pacer.back_off(method if status == 429 else None, delay)
+            self._pause(delay)
 
         if response.status_code >= 400:
             raise _error_from(method, url, response)
@@ -264,8 +326,15 @@ class AuthoringClient:
         body: Mapping[str, Any] | None,
         headers: Mapping[str, str] | None,
     ) -> requests.Response:
+        if self.pacer is not None:
+            wait = self.pacer.reserve(method)
+            if wait > 0:
+                log.debug("%s %s: waiting %.2f s for the quota", method, _path_of(url), wait)
+                self._pause(wait)
+
+        started = time.monotonic()
         try:
-            return self._session.request(
+            response = self._session().request(
                 method,
                 url,
                 params=query,
@@ -277,6 +346,34 @@ class AuthoringClient:
         except requests.RequestException as exc:
             reason = type(exc).__name__
             raise RemoteError(f"cannot reach {self._origin}: {reason}") from None
+        elapsed = time.monotonic() - started
+        log.debug("%s %s: %d in %.3f s", method, _path_of(url), response.status_code, elapsed)
+        return response
+
+    def _session(self) -> requests.Session:
+        """This thread's session: requests does not promise that one is thread-safe."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            # Proxy and .netrc settings from the environment could add credentials or
+            # send the key through a host the config never named.
+            session.trust_env = False
+            session.headers.update(self._headers)
+            session.auth = self._auth
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
+
+    def _pause(self, seconds: float) -> None:
+        """Wait, unless the client is stopped; a stopped client raises Interrupted."""
+        if seconds > 0:
+            if self.options.sleep is None:
+                self._stopping.wait(seconds)
+            else:
+                self.options.sleep(seconds)
+        if self._stopping.is_set():
+            raise Interrupted("stopped before the work was done")
 
     def _check_host(self, url: str) -> None:
         if _origin(url) != self._origin:
