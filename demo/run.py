@@ -29,7 +29,8 @@ def step(text: str) -> None:
 
 
 def show(result: subprocess.CompletedProcess[str], *, expect: int = 0) -> None:
-    for line in (result.stdout + result.stderr).splitlines():
+    # Talk (stderr) first: it says what a command is about to do, its data follows.
+    for line in (result.stderr + result.stdout).splitlines():
         print(f"    {line}")
     if result.returncode != expect:
         raise StepFailed(f"exit status {result.returncode}, expected {expect}")

@@ -12,6 +12,7 @@ from archiver.cli.options import (
     ConfigOption,
     DebugOption,
     JsonOption,
+    LogFileOption,
     QuietOption,
     StoreOption,
     VerboseOption,
@@ -64,8 +65,16 @@ def prune_snapshots(
     verbose: VerboseOption = 0,
     quiet: QuietOption = False,
     debug: DebugOption = False,
+    log_file: LogFileOption = None,
 ) -> int:
-    out = output.setup("prune", json_mode=json_mode, verbose=verbose, quiet=quiet, debug=debug)
+    out = output.setup(
+        "prune",
+        json_mode=json_mode,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+        log_file=log_file,
+    )
     policy = Policy(
         keep_last=keep_last,
         keep_hourly=keep_hourly,

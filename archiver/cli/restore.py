@@ -12,6 +12,7 @@ from archiver.cli.options import (
     ConfigOption,
     DebugOption,
     JsonOption,
+    LogFileOption,
     QuietOption,
     StoreOption,
     VerboseOption,
@@ -99,8 +100,16 @@ def restore(
     verbose: VerboseOption = 0,
     quiet: QuietOption = False,
     debug: DebugOption = False,
+    log_file: LogFileOption = None,
 ) -> int:
-    out = output.setup("restore", json_mode=json_mode, verbose=verbose, quiet=quiet, debug=debug)
+    out = output.setup(
+        "restore",
+        json_mode=json_mode,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+        log_file=log_file,
+    )
     if not resource:
         raise UsageError("name the resource to restore into with --to RESOURCE")
     ref = _with_time(ref, at)

@@ -12,6 +12,7 @@ from archiver.cli.options import (
     ConfigOption,
     DebugOption,
     JsonOption,
+    LogFileOption,
     QuietOption,
     StoreOption,
     VerboseOption,
@@ -53,8 +54,16 @@ def verify_snapshots(
     verbose: VerboseOption = 0,
     quiet: QuietOption = False,
     debug: DebugOption = False,
+    log_file: LogFileOption = None,
 ) -> int:
-    out = output.setup("verify", json_mode=json_mode, verbose=verbose, quiet=quiet, debug=debug)
+    out = output.setup(
+        "verify",
+        json_mode=json_mode,
+        verbose=verbose,
+        quiet=quiet,
+        debug=debug,
+        log_file=log_file,
+    )
     entries = [entry for ref in refs or [""] for entry in _select(ref, store, config)]
 
     results = verify(entries)
