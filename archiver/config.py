@@ -246,6 +246,8 @@ def check_config(
 def adhoc_resource(endpoint: str, key_env: str, api_version: str | None) -> Resource:
     """A resource given on the command line with `--endpoint` and `--key-env`."""
     host, port = _host_and_port(endpoint)
+    # The name becomes a directory of the store: an IPv6 address's colons cannot stay.
+    host = host.replace(":", "_")
     name = host if port is None else f"{host}-{port}"
     if not _RESOURCE_NAME.fullmatch(name) or name in {".", ".."}:
         raise ConfigError(f"invalid resource name {name!r}: use letters, digits, '_', '.', '-'")

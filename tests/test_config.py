@@ -270,3 +270,8 @@ def test_config_lookup_order(tmp_path: Path) -> None:
 def test_adhoc_resource_is_named_after_host_and_port() -> None:
     resource = adhoc_resource("http://127.0.0.1:5080", "KEY", None)
     assert (resource.name, resource.api_version) == ("127.0.0.1-5080", "2023-04-01")
+
+
+def test_adhoc_resource_on_ipv6_loopback_gets_a_usable_name() -> None:
+    resource = adhoc_resource("http://[::1]:5080", "KEY", None)
+    assert resource.name == "__1-5080"
