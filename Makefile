@@ -32,6 +32,7 @@ pytest: $(STAMP)
 .PHONY: bench
 bench: $(STAMP)
 	@$(BIN)/python bench/diff_bench.py
+	@$(BIN)/python bench/diff_instructions.py
 	@$(BIN)/python bench/export_bench.py
 
 # Rewrites backups.sample/ from demo/projects/ with the tool itself.
