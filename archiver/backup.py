@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.config import Resource
-from archiver.errors import ArchiverError, CorruptSnapshotError, PartialFailureError, RemoteError
+from archiver.errors import (
+    ArchiverError,
+    CorruptSnapshotError,
+    InternalError,
+    PartialFailureError,
+    RemoteError,
+)
 from archiver.projectfile import (
     ProjectSummary,
     check_project_name,
@@ -261,6 +267,11 @@ def _export_one(
     except ArchiverError as exc:
         log.debug("export of %s/%s failed", resource.name, name, exc_info=True)
         return ExportOutcome(resource.name, name, error=exc)
+    except Exception as exc:
+        # A bug met by one project must not cost the night's other backups.
+        log.error("export of %s/%s hit a bug", resource.name, name, exc_info=True)
+        error = InternalError(f"internal error: {type(exc).__name__}: {exc} (please report it)")
+        return ExportOutcome(resource.name, name, error=error)
 
 
 def _capture_and_write(

@@ -16,6 +16,7 @@ from archiver.projectfile import (
     ENTITY_RECOGNITION,
     FORMAT_2021,
     FORMAT_2022,
+    KNOWN_KINDS,
     SINGLE_LABEL,
     Project,
     detect_format,
@@ -31,7 +32,7 @@ _METADATA = {
     "storageInputContainerName": "storageInputContainerName",
     "settings": "settings",
 }
-_DOCUMENT_KEYS = {"location", "language", "dataset", "classifiers", "extractors"}
+_DOCUMENT_KEYS = {"location", "language", "dataset"}
 _REGION_KEYS = {"regionOffset", "regionLength", "labels"}
 _LABEL_KEYS = {"extractorName", "offset", "length"}
 
@@ -43,6 +44,11 @@ def convert_to_2022(project: Mapping[str, Any]) -> Project:
     _refuse_unknown(project, {"api-version", "metadata", "assets"}, "")
 
     kind = project_kind(project)
+    if kind not in KNOWN_KINDS:
+        raise ValidationError(
+            f"cannot convert metadata.modelType {project['metadata']['modelType']!r}: "
+            "known are singleClassification, multiClassification and Extraction"
+        )
     return {
         "projectFileVersion": FORMAT_2022,
         "stringIndexType": "Utf16CodeUnit",
@@ -68,13 +74,16 @@ def _assets(assets: Mapping[str, Any], kind: str) -> dict[str, Any]:
         _refuse_unknown(item, {"name"}, f"assets.{source}[{index}].")
         categories.append({"category": item["name"]})
 
-    documents = [_document(doc, kind, index) for index, doc in enumerate(assets["documents"])]
+    documents = assets.get("documents") or []
+    documents = [_document(doc, kind, index) for index, doc in enumerate(documents)]
     return {"projectKind": kind, target: categories, "documents": documents}
 
 
 def _document(document: Mapping[str, Any], kind: str, index: int) -> dict[str, Any]:
     where = f"assets.documents[{index}]."
-    _refuse_unknown(document, _DOCUMENT_KEYS, where)
+    # Labels of the other kind have no place in the converted file: refuse, never drop.
+    labels = "extractors" if kind == ENTITY_RECOGNITION else "classifiers"
+    _refuse_unknown(document, _DOCUMENT_KEYS | {labels}, where)
     converted = {
         key: document[key] for key in ("location", "language", "dataset") if key in document
     }

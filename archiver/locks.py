@@ -13,6 +13,7 @@ running, and only a person can tell (`archiver unlock`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -135,11 +136,22 @@ def _create(path: Path, info: LockInfo) -> bool:
 
 
 def _take_over(path: Path, holder: LockInfo) -> None:
-    # Renaming first means only one of several runs taking over at once wins.
+    """Move a dead holder's lock aside; put back a live one moved by mistake.
+
+    Between reading the stale lock and moving it, another run may have taken it over
+    and written its own: the token tells which lock was moved.
+    """
     claimed = path.with_name(f"{LOCK_NAME}.stale-{os.getpid()}")
     try:
         os.rename(path, claimed)
     except FileNotFoundError:
+        return
+
+    moved = read_lock(claimed)
+    if moved is not None and moved.token != holder.token:
+        with contextlib.suppress(FileExistsError):
+            os.link(claimed, path)
+        claimed.unlink(missing_ok=True)
         return
     claimed.unlink(missing_ok=True)
     log.warning("took over the lock of %s: its holder is gone (%s)", path.parent, holder.describe())

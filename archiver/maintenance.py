@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 
-from archiver.errors import CorruptSnapshotError, NotFoundError, UsageError
+from archiver.errors import CorruptSnapshotError, NotFoundError, StorageError, UsageError
 from archiver.locks import project_lock
 from archiver.projectfile import ProjectSummary, summarize
 from archiver.retention import Candidate, Policy, apply_policy
@@ -27,7 +27,7 @@ class Checked:
     """The outcome of verifying one snapshot file."""
 
     entry: Entry
-    error: CorruptSnapshotError | None = None
+    error: CorruptSnapshotError | StorageError | None = None
 
     @property
     def ok(self) -> bool:
@@ -68,13 +68,18 @@ def inventory(entries: Iterable[Entry]) -> list[Listed]:
 
 
 def verify(entries: Iterable[Entry]) -> list[Checked]:
-    """Read and fully check each snapshot: zstd frame, envelope, hash, project schema."""
+    """Read and fully check each snapshot: zstd frame, envelope, hash, project schema.
+
+    A file that cannot be read is as bad as a corrupt one; one pruned meanwhile is skipped.
+    """
     results = []
     for entry in entries:
         try:
             read_snapshot(entry.path)
-        except CorruptSnapshotError as exc:
+        except (CorruptSnapshotError, StorageError) as exc:
             results.append(Checked(entry, exc))
+        except NotFoundError:
+            log.info("%s vanished while verifying (pruned by another run?)", entry.path)
         else:
             results.append(Checked(entry))
     return results
@@ -86,12 +91,16 @@ def retag(
     """Add and remove tags of a snapshot in the store; return the rewritten snapshot."""
     for tag in add:
         check_tag(tag)
-    tags = tuple(tag for tag in dict.fromkeys([*snapshot.tags, *add]) if tag not in remove)
-    return _rewrite(store, replace(snapshot, tags=tags), command="tag")
+
+    def change(current: Snapshot) -> Snapshot:
+        tags = dict.fromkeys([*current.tags, *add])
+        return replace(current, tags=tuple(tag for tag in tags if tag not in remove))
+
+    return _rewrite(store, snapshot, change, command="tag")
 
 
 def set_pinned(store: Store, snapshot: Snapshot, *, pinned: bool) -> Snapshot:
-    return _rewrite(store, replace(snapshot, pinned=pinned), command="pin")
+    return _rewrite(store, snapshot, lambda current: replace(current, pinned=pinned), command="pin")
 
 
 def check_tag(tag: str) -> str:
@@ -158,9 +167,13 @@ def _remove(store: Store, rows: list[PruneRow]) -> list[PruneRow]:
     return done
 
 
-def _rewrite(store: Store, snapshot: Snapshot, *, command: str) -> Snapshot:
+def _rewrite(
+    store: Store, snapshot: Snapshot, change: Callable[[Snapshot], Snapshot], *, command: str
+) -> Snapshot:
+    """Apply `change` to the file as it is under the lock, not as it was read before."""
     if snapshot.path is None:
         raise UsageError("only a snapshot file in a store can be changed")
     with project_lock(snapshot.path.parent, command=command):
-        store.rewrite(snapshot)
-    return snapshot
+        changed = change(store.read(snapshot.path))
+        store.rewrite(changed)
+    return changed

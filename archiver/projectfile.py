@@ -190,10 +190,17 @@ def summarize(project: Mapping[str, Any]) -> ProjectSummary:
 
 
 def _count_labels(document: Mapping[str, Any]) -> int:
+    # Kinds this tool does not model may shape these fields otherwise: count what is a list.
     if "class" in document:
         return 1
     for key in ("classes", "classifiers"):
-        if key in document:
+        if isinstance(document.get(key), list):
             return len(document[key])
     regions = document.get("entities") or document.get("extractors") or []
-    return sum(len(region.get("labels") or []) for region in regions)
+    if not isinstance(regions, list):
+        return 0
+    return sum(
+        len(region["labels"])
+        for region in regions
+        if isinstance(region, dict) and isinstance(region.get("labels"), list)
+    )

@@ -18,6 +18,7 @@ from archiver.config import Resource
 from archiver.conversion import convert_to_2022
 from archiver.diffing import ProjectDiff, diff_projects
 from archiver.errors import (
+    ArchiverError,
     ConfigError,
     ConflictError,
     StorageError,
@@ -30,6 +31,7 @@ from archiver.projectfile import (
     check_project_name,
     detect_format,
     project_name,
+    validate_project,
     with_project_name,
 )
 from archiver.service import AuthoringClient
@@ -70,6 +72,8 @@ class RestorePlan:
     project: Project
     overwrite: bool
     live: Snapshot | None = None
+    # The target's lastModifiedDateTime when it was exported for the plan.
+    live_modified: object = None
     changes: ProjectDiff | None = None
     converted_from: str | None = None
     overrides: dict[str, str] = field(default_factory=dict)
@@ -139,11 +143,16 @@ def plan_restore(
         overrides=fields,
         retrain=retrain,
     )
-    if client.get_project(name) is None:
+    validate_project(project)
+    metadata = client.get_project(name)
+    if metadata is None:
         return plan
 
     live = capture(client, resource, name, tags=(SAFETY_TAG,), description=_safety_note(snapshot))
-    return replace(plan, live=live, changes=diff_projects(live.project, project))
+    changes = diff_projects(live.project, project)
+    return replace(
+        plan, live=live, live_modified=metadata.get("lastModifiedDateTime"), changes=changes
+    )
 
 
 def execute_restore(
@@ -165,12 +174,19 @@ def execute_restore(
     if store is None:
         if plan.target_exists:
             raise ConfigError("replacing a project needs a store for its safety snapshot")
+        _check_target_unchanged(plan, client)
         result = _import_and_verify(plan, client, None, verify=verify)
     else:
         with store.lock(plan.resource.name, plan.target, command="restore", wait=wait_lock):
             _check_target_unchanged(plan, client)
             safety = _write_safety_snapshot(plan, store) if plan.live is not None else None
-            result = _import_and_verify(plan, client, safety, verify=verify)
+            try:
+                result = _import_and_verify(plan, client, safety, verify=verify)
+            except ArchiverError as exc:
+                # Whatever went wrong after it was written, say where the safety snapshot is.
+                if safety is not None:
+                    exc.message += f" (the project as it was is saved in {safety})"
+                raise
 
     if plan.retrain:
         result = replace(result, rebuilt=_retrain(plan, client, on_progress))
@@ -242,10 +258,15 @@ def _import_and_verify(
 
 
 def _check_target_unchanged(plan: RestorePlan, client: AuthoringClient) -> None:
-    # A project created since the plan was made would otherwise be replaced unseen.
-    if not plan.target_exists and client.get_project(plan.target) is not None:
+    """Refuse when the target changed since the plan: the plan's backup would not hold it."""
+    current = client.get_project(plan.target)
+    if plan.target_exists:
+        changed = current is None or current.get("lastModifiedDateTime") != plan.live_modified
+    else:
+        changed = current is not None
+    if changed:
         raise ConflictError(
-            f"project {plan.target!r} appeared in {plan.resource.name} after the restore plan "
+            f"project {plan.target!r} in {plan.resource.name} changed after the restore plan "
             "was made; run the restore again to see the new plan"
         )
 

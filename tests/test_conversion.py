@@ -109,3 +109,34 @@ def test_unknown_field_stops_the_conversion() -> None:
 def test_a_2022_file_is_not_converted() -> None:
     with pytest.raises(ValidationError, match="only a 2021-11-01-preview"):
         convert_to_2022({"projectFileVersion": "2022-05-01", "metadata": {}})
+
+
+def test_labels_of_the_other_kind_are_refused_not_dropped() -> None:
+    old = {
+        "metadata": {"name": "P", "modelType": "Extraction", "language": "en"},
+        "assets": {
+            "extractors": [{"name": "E"}],
+            "documents": [{"location": "d.txt", "classifiers": [{"classifierName": "A"}]}],
+        },
+    }
+    with pytest.raises(ValidationError, match=r"documents\[0\]\.classifiers"):
+        convert_to_2022(old)
+
+
+def test_unknown_model_type_is_refused() -> None:
+    old = {"metadata": {"name": "P", "modelType": "sentiment", "language": "en"}, "assets": {}}
+    with pytest.raises(ValidationError, match=r"cannot convert metadata\.modelType 'sentiment'"):
+        convert_to_2022(old)
+
+
+def test_a_file_without_documents_converts() -> None:
+    old = {
+        "metadata": {"name": "P", "modelType": "Extraction", "language": "en"},
+        "assets": {"extractors": [{"name": "E"}]},
+    }
+    converted = validate_project(convert_to_2022(old))
+    assert converted["assets"] == {
+        "projectKind": "CustomEntityRecognition",
+        "entities": [{"category": "E"}],
+        "documents": [],
+    }

@@ -13,7 +13,7 @@ import pytest
 
 from archiver.errors import StoreBusyError
 from archiver.fsutil import this_host
-from archiver.locks import LOCK_NAME, project_lock, read_lock, remove_lock
+from archiver.locks import LOCK_NAME, _take_over, project_lock, read_lock, remove_lock
 
 
 def _dead_pid() -> int:
@@ -122,3 +122,14 @@ def test_remove_lock_refuses_a_live_local_holder(tmp_path: Path) -> None:
         sleeper.wait()
     assert remove_lock(path) is not None
     assert not path.exists()
+
+
+def test_taking_over_never_steals_a_lock_renewed_in_between(tmp_path: Path) -> None:
+    # Run A read a dead holder's lock; before A moves it, run B took it over and wrote its own.
+    stale = _plant(tmp_path, host=this_host(), pid=_dead_pid())
+    dead_holder = read_lock(stale)
+    assert dead_holder is not None
+    with project_lock(tmp_path, command="export") as fresh:
+        _take_over(tmp_path / LOCK_NAME, dead_holder)
+        held = read_lock(tmp_path / LOCK_NAME)
+        assert held is not None and held.token == fresh.token

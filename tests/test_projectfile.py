@@ -147,3 +147,14 @@ def test_seed_format_project_file_validates() -> None:
         project = json.loads((docs / name).read_text("utf-8"))
         assert detect_format(project) == FORMAT_2021
         validate_project(project)
+
+
+def test_summary_of_an_unmodelled_kind_with_odd_shapes_does_not_fail() -> None:
+    project = single_label()
+    project["metadata"]["projectKind"] = "CustomTextSentiment"
+    project["assets"] = {
+        "projectKind": "CustomTextSentiment",
+        "documents": [{"location": "a.txt", "classes": 5}, {"location": "b.txt", "entities": 7}],
+    }
+    summary = summarize(validate_project(project))
+    assert (summary.kind, summary.documents, summary.labels) == ("CustomTextSentiment", 2, 0)

@@ -100,7 +100,7 @@ def prune_snapshots(
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise UsageError(
             f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin"
         ) from None

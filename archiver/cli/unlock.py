@@ -22,8 +22,8 @@ from archiver.locks import remove_lock
 HELP = (
     "Show project locks, or remove them.\n\n"
     "With no PROJECT and no --all, lists the locks. A lock held by a running process on this "
-    "host is never removed. A lock from another host is removed only when you name it: "
-    "check first that the run holding it is really gone."
+    "host is never removed. A lock from another host is removed only when you name it or "
+    "pass --all: check first that the run holding it is really gone."
 )
 EPILOG = exit_statuses(
     0,

@@ -376,9 +376,13 @@ class AuthoringClient:
             raise Interrupted("stopped before the work was done")
 
     def _check_host(self, url: str) -> None:
-        if _origin(url) != self._origin:
+        try:
+            origin = _origin(url)
+        except ValueError:
+            raise RemoteError(f"the service named a malformed URL {url!r}") from None
+        if origin != self._origin:
             raise RemoteError(
-                f"refusing to send the key to {_origin(url)}: "
+                f"refusing to send the key to {origin}: "
                 f"the service named a URL outside {self._origin}"
             )
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from archiver.service import AuthoringClient, ClientOptions
 from archiver.store import Store
@@ -239,3 +242,23 @@ def test_no_verify_skips_the_check(workspace: Workspace) -> None:
     result = workspace.run("restore", "SupportTickets", "--to", "westus", "--no-verify")
     assert result.exit_code == 0, result.stderr
     assert "not verified (--no-verify)" in result.stdout
+
+
+def test_a_target_changed_after_the_plan_stops_the_restore(workspace: Workspace) -> None:
+    from archiver.config import Resource
+    from archiver.errors import ConflictError
+    from archiver.restore import execute_restore, plan_restore
+
+    _backed_up(workspace, single_label("Tickets", documents=5))
+    seed(workspace.secondary, SECONDARY_KEY, single_label("Tickets", documents=2))
+    client = _client(workspace)
+    westus = Resource("westus", workspace.secondary.url, "2023-04-01", key_env="WESTUS_KEY")
+    snapshot = Store(workspace.store).read(Store(workspace.store).entries()[0].path)
+    plan = plan_restore(snapshot, client, westus, overwrite=True)
+
+    time.sleep(1.1)  # the service's modification times have whole seconds
+    seed(workspace.secondary, SECONDARY_KEY, single_label("Tickets", documents=3))
+
+    with pytest.raises(ConflictError, match="changed after the restore plan"):
+        execute_restore(plan, client, Store(workspace.store))
+    assert len(_exported(workspace, "Tickets")["assets"]["documents"]) == 3

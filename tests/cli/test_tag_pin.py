@@ -47,3 +47,18 @@ def test_pin_and_unpin(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.json()["pinned"] is False
     assert store.read(path).pinned is False
+
+
+def test_tag_and_pin_apply_to_the_file_as_it_is_now(tmp_path: Path) -> None:
+    from archiver.maintenance import retag, set_pinned
+
+    store = Store(tmp_path)
+    path = store.write(make_snapshot(created=NOON))
+    read_before = store.read(path)
+    set_pinned(store, read_before, pinned=True)
+
+    # A tag based on the copy read before the pin must not undo the pin.
+    retag(store, read_before, add=["release"])
+
+    after = store.read(path)
+    assert (after.pinned, after.tags) == (True, ("release",))
