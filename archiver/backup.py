@@ -118,20 +118,37 @@ def capture(
 def _trained_state(
     client: AuthoringClient, name: str
 ) -> tuple[tuple[TrainedModel, ...] | None, tuple[Deployment, ...] | None]:
-    """The project's trained models and what each deployment serves, for --retrain."""
+    """The project's trained models and what each deployment serves, for --retrain.
+
+    They only serve a later --retrain: when the service will not list them, the
+    project is still backed up, with them recorded as unknown.
+    """
     if client.routes.legacy:
         return None, None
-    listed = client.list_models(name)
+    try:
+        listed = client.list_models(name)
+        deployed = client.list_deployments(name)
+    except RemoteError as exc:
+        log.warning("%s: models and deployments not recorded: %s", name, exc.message)
+        return None, None
+
     models = tuple(
-        TrainedModel(str(m.get("label")), m.get("modelTrainingConfigVersion")) for m in listed
+        TrainedModel(m["label"], _text_or_none(m.get("modelTrainingConfigVersion")))
+        for m in listed
+        if isinstance(m.get("label"), str) and m["label"]
     )
     # A deployment names the model it serves by id; a restore needs the label.
-    labels = {m.get("modelId"): str(m.get("label")) for m in listed}
+    labels = {m.get("modelId"): m["label"] for m in listed if isinstance(m.get("label"), str)}
     deployments = tuple(
-        Deployment(str(d.get("deploymentName")), labels.get(d.get("modelId")))
-        for d in client.list_deployments(name)
+        Deployment(d["deploymentName"], labels.get(d.get("modelId")))
+        for d in deployed
+        if isinstance(d.get("deploymentName"), str) and d["deploymentName"]
     )
     return models, deployments
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 @dataclass(frozen=True)
