@@ -147,6 +147,19 @@ def _trained_state(
     return models, deployments
 
 
+def _same_state(old: Snapshot, new: Snapshot) -> bool:
+    """Whether a new export adds nothing: same project, same models, same deployments."""
+    return (
+        old.project_sha256 == new.project_sha256
+        and _as_set(old.models) == _as_set(new.models)
+        and _as_set(old.deployments) == _as_set(new.deployments)
+    )
+
+
+def _as_set(items: tuple[object, ...] | None) -> frozenset[object] | None:
+    return None if items is None else frozenset(items)
+
+
 def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -299,7 +312,7 @@ def _capture_and_write(
 
     if options.skip_unchanged:
         latest = latest_intact(store, resource.name, name)
-        if latest is not None and latest.project_sha256 == snapshot.project_sha256:
+        if latest is not None and _same_state(latest, snapshot):
             return ExportOutcome(resource.name, name, latest.path, summary, unchanged=True)
 
     path = store.write(snapshot)

@@ -9,7 +9,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 
-from archiver.errors import CorruptSnapshotError, NotFoundError, StorageError, UsageError
+from archiver.errors import (
+    CorruptSnapshotError,
+    NotFoundError,
+    StorageError,
+    StoreBusyError,
+    UsageError,
+)
 from archiver.locks import project_lock
 from archiver.projectfile import ProjectSummary, summarize
 from archiver.retention import Candidate, Policy, apply_policy
@@ -40,6 +46,8 @@ class PruneRow:
     keep: bool
     reasons: tuple[str, ...]
     removed: bool = False
+    # Set when another run held the project's lock: nothing of it was judged or removed.
+    busy: StoreBusyError | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,9 @@ def set_pinned(store: Store, snapshot: Snapshot, *, pinned: bool) -> Snapshot:
 def check_tag(tag: str) -> str:
     if not _TAG.fullmatch(tag):
         raise UsageError(f"invalid tag {tag!r}: use {_TAG_RULE}")
+    if tag == "pinned":
+        # `list` shows a pin as this word; a tag of that name would look like one.
+        raise UsageError("'pinned' is reserved: use `archiver pin` to pin a snapshot")
     return tag
 
 
@@ -130,9 +141,15 @@ def prune(
         if dry_run:
             rows += _decide(store, entries, policy, zone)
             continue
-        with store.lock(group_resource, group_project, command="prune"):
-            current = store.entries(resource=group_resource, project=group_project)
-            rows += _remove(store, _decide(store, current, policy, zone))
+        try:
+            with store.lock(group_resource, group_project, command="prune"):
+                current = store.entries(resource=group_resource, project=group_project)
+                rows += _remove(store, _decide(store, current, policy, zone))
+        except StoreBusyError as busy:
+            # One busy project must not stop the others, nor hide what was removed.
+            rows += [
+                PruneRow(entry, True, ("skipped: project busy",), busy=busy) for entry in entries
+            ]
     return rows
 
 

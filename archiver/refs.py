@@ -8,7 +8,9 @@
     Movies@2026-12-01                      ... at or before the end of that day, UTC
     eastus/Movies@latest                   Movies of resource eastus, where several hold one
 
-A corrupt snapshot is never chosen: it is passed over with a warning.
+A corrupt snapshot is never chosen: it is passed over with a warning. Neither is a
+safety snapshot (tag `pre-restore`): restoring it again would undo a restore, so it is
+named by its path.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from archiver.config import expand_path
 from archiver.errors import CorruptSnapshotError, NotFoundError, UsageError
-from archiver.snapshot import SUFFIX, Snapshot
+from archiver.snapshot import SAFETY_TAG, SUFFIX, Snapshot
 from archiver.store import Entry, Store
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,14 @@ def parse_ref(text: str) -> Ref:
     if back is not None:
         return Ref(ref.project, ref.resource, back=int(back[1]))
     return Ref(ref.project, ref.resource, before=parse_instant(at))
+
+
+def parse_project(text: str) -> tuple[str | None, str]:
+    """`PROJECT` or `RESOURCE/PROJECT`, as (resource or None, project)."""
+    ref = parse_ref(text)
+    if "@" in text:
+        raise UsageError(f"{text!r} names snapshots; give PROJECT or RESOURCE/PROJECT here")
+    return ref.resource, ref.project
 
 
 def parse_instant(text: str) -> datetime:
@@ -146,6 +156,10 @@ def _pick(store: Store, ref: Ref, newest_first: list[Entry]) -> Snapshot:
             snapshot = store.read(entry.path)
         except CorruptSnapshotError as exc:
             log.warning("passing over %s", exc.message)
+            continue
+        if SAFETY_TAG in snapshot.tags:
+            # Restoring it again would undo the restore it was taken for.
+            log.info("passing over safety snapshot %s (name it by path to use it)", entry.path)
             continue
         if wanted == 0:
             return snapshot

@@ -9,6 +9,7 @@ sent, so a restore that the service silently shortened does not pass as done.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,13 +36,14 @@ from archiver.projectfile import (
     with_project_name,
 )
 from archiver.service import AuthoringClient
-from archiver.snapshot import Snapshot
+from archiver.snapshot import SAFETY_TAG, Snapshot
 from archiver.store import Store
 
 log = logging.getLogger(__name__)
 
-SAFETY_TAG = "pre-restore"
 _LISTED_DIFFERENCES = 10
+# 2021-11-01-preview's rule for project names, stricter than the later one.
+_LEGACY_NAME = re.compile(r"[A-Za-z0-9]{1,50}")
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,11 @@ def plan_restore(
     name = check_project_name(snapshot.source.project if target is None else target)
     if retrain:
         _check_retrainable(snapshot)
+    if client.routes.legacy and not _LEGACY_NAME.fullmatch(name):
+        raise ValidationError(
+            f"invalid project name {name!r} for api-version {client.api_version}: "
+            "it takes 1 to 50 letters or digits"
+        )
     project, converted_from = _project_for(snapshot.project, client)
     if project_name(project) != name:
         project = with_project_name(project, name)
@@ -189,6 +196,7 @@ def execute_restore(
                 raise
 
     if plan.retrain:
+        on_progress(f"restored {plan.resource.name}/{plan.target}; now training and deploying")
         result = replace(result, rebuilt=_retrain(plan, client, on_progress))
     return result
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from archiver.errors import UsageError
 
-_DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)m)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?")
+_DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)mo)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?")
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,15 @@ class Decision:
 
 
 def parse_duration(text: str) -> timedelta:
-    """`1y2m3w4d5h` style durations; a year is 365 days and a month 30."""
+    """`1y2mo3w4d5h` style durations; a year is 365 days and a month (`mo`) 30."""
     match = _DURATION.fullmatch(text.strip())
     if not text.strip() or match is None:
-        raise UsageError(f"invalid duration {text!r}: use e.g. 12h, 7d, 4w, 6m, 1y, 1y6m")
+        raise UsageError(f"invalid duration {text!r}: use e.g. 12h, 7d, 4w, 6mo, 1y, 1y6mo")
     years, months, weeks, days, hours = (int(part or 0) for part in match.groups())
-    return timedelta(days=365 * years + 30 * months + 7 * weeks + days, hours=hours)
+    duration = timedelta(days=365 * years + 30 * months + 7 * weeks + days, hours=hours)
+    if not duration:
+        raise UsageError(f"invalid duration {text!r}: it keeps nothing; give more than zero")
+    return duration
 
 
 def apply_policy(candidates: Sequence[Candidate], policy: Policy, zone: tzinfo) -> list[Decision]:

@@ -26,6 +26,8 @@ from archiver.projectfile import Project, project_hash, validate_project
 from archiver.resources import Validator, compile_schema, load_schema
 
 FORMAT_NAME = "archiver-snapshot"
+# The tag of the snapshot a restore takes of a project before replacing it.
+SAFETY_TAG = "pre-restore"
 FORMAT_VERSION = 3
 SUFFIX = ".json.zst"
 

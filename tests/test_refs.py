@@ -77,3 +77,10 @@ def test_ambiguous_project_lists_the_choices(store: Store) -> None:
     with pytest.raises(UsageError, match="eastus/Tickets, westus/Tickets"):
         resolve(store, "Tickets")
     assert resolve(store, "westus/Tickets").source.resource == "westus"
+
+
+def test_latest_passes_over_a_safety_snapshot(store: Store) -> None:
+    safety = make_snapshot(created=DAY1 + timedelta(days=5), tags=("pre-restore",))
+    path = store.write(safety)
+    assert resolve(store, "Tickets@latest").created == DAY1 + timedelta(days=2)
+    assert resolve(store, str(path)).tags == ("pre-restore",)

@@ -16,7 +16,7 @@ from archiver.config import (
     load_config,
 )
 from archiver.errors import ConfigError, NotFoundError, UsageError
-from archiver.refs import looks_like_path
+from archiver.refs import looks_like_path, parse_project
 from archiver.service import AuthoringClient, ClientOptions
 from archiver.store import Store
 
@@ -51,6 +51,19 @@ def store_for_ref(ref: str, store_path: Path | None, config_path: Path | None) -
     if store_path is None and looks_like_path(ref):
         return Store(expand_path(Path(ref)).parent)
     return open_store(store_path, load(config_path))
+
+
+def project_filter(
+    store: Store, project: str | None, resource: str | None
+) -> tuple[str | None, str | None]:
+    """`[RESOURCE/]PROJECT` as (resource, project) filters; a named project must exist."""
+    if project is None:
+        return resource, None
+    named_resource, name = parse_project(project)
+    resource = named_resource or resource
+    if not store.entries(resource=resource, project=name):
+        raise NotFoundError(f"no snapshots of {project} in {store.root}")
+    return resource, name
 
 
 def pick_resource(

@@ -32,7 +32,9 @@ _COLUMNS = ("SNAPSHOT", "KIND", "DOCS", "CLASSES", "LABELS", "TAGS")
 
 
 def list_snapshots(
-    project: Annotated[str | None, typer.Argument(help="Only this project.")] = None,
+    project: Annotated[
+        str | None, typer.Argument(metavar="[[RESOURCE/]PROJECT]", help="Only this project.")
+    ] = None,
     resource: Annotated[str | None, typer.Option("--resource", help="Only this resource.")] = None,
     store: StoreOption = None,
     config: ConfigOption = None,
@@ -44,6 +46,7 @@ def list_snapshots(
     out = output.setup("list", json_mode=json_mode, verbose=verbose, quiet=quiet, debug=debug)
     target = context.open_store(store, context.load(config))
 
+    resource, project = context.project_filter(target, project, resource)
     listed = inventory(target.entries(resource=resource, project=project))
     rows = [_as_json(row) for row in listed]
     out.document({"store": str(target.root), "snapshots": rows})

@@ -40,7 +40,9 @@ EPILOG = exit_statuses(
 
 
 def prune_snapshots(
-    project: Annotated[str | None, typer.Argument(help="Only this project.")] = None,
+    project: Annotated[
+        str | None, typer.Argument(metavar="[[RESOURCE/]PROJECT]", help="Only this project.")
+    ] = None,
     resource: Annotated[str | None, typer.Option("--resource", help="Only this resource.")] = None,
     keep_last: Annotated[int, typer.Option("--keep-last", min=0, metavar="N")] = 0,
     keep_hourly: Annotated[int, typer.Option("--keep-hourly", min=0, metavar="N")] = 0,
@@ -50,7 +52,7 @@ def prune_snapshots(
     keep_yearly: Annotated[int, typer.Option("--keep-yearly", min=0, metavar="N")] = 0,
     keep_within: Annotated[
         str | None,
-        typer.Option("--keep-within", metavar="DURATION", help="e.g. 36h, 14d, 6m, 1y6m."),
+        typer.Option("--keep-within", metavar="DURATION", help="e.g. 36h, 14d, 6mo, 1y6mo."),
     ] = None,
     keep_tag: Annotated[
         list[str] | None, typer.Option("--keep-tag", metavar="TAG", help="Repeatable.")
@@ -88,13 +90,17 @@ def prune_snapshots(
     zone = _zone(tz)
     target = context.open_store(store, context.load(config))
 
+    resource, project = context.project_filter(target, project, resource)
     rows = prune(target, policy, zone, resource=resource, project=project, dry_run=dry_run)
     for row in rows:
         out.line(f"{_verdict(row, dry_run=dry_run)}\t{row.entry.name}\t{', '.join(row.reasons)}")
     removed = sum(1 for row in rows if not row.keep)
     out.talk(f"{'would remove' if dry_run else 'removed'} {removed} of {len(rows)} snapshots")
-    out.document({"dry_run": dry_run, "snapshots": [_as_json(row) for row in rows]})
-    return 0
+    busy = {row.busy.message for row in rows if row.busy is not None}
+    for message in sorted(busy):
+        out.error(f"skipped: {message}")
+    out.document({"dry_run": dry_run, "snapshots": [_as_json(row) for row in rows]}, ok=not busy)
+    return StoreBusyError.exit_code if busy else 0
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -119,6 +125,7 @@ def _as_json(row: PruneRow) -> dict[str, object]:
         "keep": row.keep,
         "reasons": list(row.reasons),
         "removed": row.removed,
+        "busy": row.busy.message if row.busy is not None else None,
     }
 
 

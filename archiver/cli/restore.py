@@ -133,7 +133,16 @@ def restore(
     say = out.line if dry_run else out.talk
     for line in _plan_lines(plan):
         say(line)
-    if dry_run and not plan.conflict:
+    if plan.conflict:
+        refusal = ConflictError(
+            f"project {plan.target!r} already exists in {destination.name}; pass --overwrite "
+            "to replace it (a safety snapshot is taken first)"
+        )
+        out.error(f"error: {refusal.message}")
+        error = {"code": refusal.code, "message": refusal.message, "exit_code": refusal.exit_code}
+        out.document({"plan": _plan_json(plan), "dry_run": dry_run, "error": error}, ok=False)
+        return refusal.exit_code
+    if dry_run:
         out.document({"plan": _plan_json(plan), "dry_run": True})
         return 0
 

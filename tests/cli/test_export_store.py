@@ -126,3 +126,22 @@ def test_two_exports_at_once_one_busy_then_both_with_waiting(
         assert len(Store(workspace.store).entries()) == 3
     finally:
         slow.stop()
+
+
+def test_skip_unchanged_still_writes_when_only_the_models_changed(workspace: Workspace) -> None:
+    from archiver.service import AuthoringClient, ClientOptions
+
+    seed(workspace.primary, PRIMARY_KEY, single_label("Tickets"))
+    assert workspace.run("export", "Tickets", "--from", "eastus").exit_code == 0
+    client = AuthoringClient(
+        workspace.primary.url, PRIMARY_KEY, "2023-04-01", options=ClientOptions(poll_interval=0)
+    )
+    client.train("Tickets", "v1", "2022-05-01")
+
+    result = workspace.run("export", "Tickets", "--from", "eastus", "--skip-unchanged")
+
+    assert result.exit_code == 0, result.stderr
+    store = Store(workspace.store)
+    assert len(store.entries()) == 2
+    models = store.read(store.entries()[-1].path).models
+    assert models is not None and [m.label for m in models] == ["v1"]

@@ -69,3 +69,13 @@ def test_list_without_any_store_is_a_config_error(
     result = run_cli("list")
     assert result.exit_code == 3
     assert "no store given" in result.stderr
+
+
+def test_list_takes_resource_slash_project_and_reports_no_match(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    result = run_cli("list", "westus/Leases", "--store", str(store.root))
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 2
+    missing = run_cli("list", "eastus/Leases", "--store", str(store.root))
+    assert missing.exit_code == 4
+    assert "no snapshots of eastus/Leases" in missing.stderr

@@ -79,3 +79,35 @@ def test_corrupt_files_are_left_alone(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert victim.exists()
     assert "corrupt: left for a person to inspect" in result.stdout
+
+
+def test_a_busy_project_is_skipped_and_the_others_pruned(tmp_path: Path) -> None:
+    import json
+
+    store = _store(tmp_path, days=3)
+    lock = tmp_path / "eastus" / "Other" / ".lock"
+    lock.write_text(
+        json.dumps(
+            {
+                "host": "other-host",
+                "pid": 1,
+                "command": "export",
+                "started": "x",
+                "refreshed": "x",
+                "token": "t",
+            }
+        )
+    )
+
+    result = run_cli("prune", "--keep-last", "1", "--store", str(tmp_path))
+
+    assert result.exit_code == 8
+    assert "skipped: " in result.stderr and "other-host" in result.stderr
+    assert len(store.entries(project="Tickets")) == 1
+    assert len(store.entries(project="Other")) == 3
+
+
+def test_prune_of_an_unknown_project_is_not_found(tmp_path: Path) -> None:
+    _store(tmp_path, days=1)
+    result = run_cli("prune", "eastus/Nope", "--keep-last", "1", "--store", str(tmp_path))
+    assert result.exit_code == 4

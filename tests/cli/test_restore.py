@@ -262,3 +262,16 @@ def test_a_target_changed_after_the_plan_stops_the_restore(workspace: Workspace)
     with pytest.raises(ConflictError, match="changed after the restore plan"):
         execute_restore(plan, client, Store(workspace.store))
     assert len(_exported(workspace, "Tickets")["assets"]["documents"]) == 3
+
+
+def test_json_of_a_refused_dry_run_keeps_the_plan(workspace: Workspace) -> None:
+    _backed_up(workspace, single_label("Tickets", documents=5))
+    seed(workspace.secondary, SECONDARY_KEY, single_label("Tickets", documents=2))
+
+    result = workspace.run("restore", "Tickets", "--to", "westus", "--dry-run", "--json")
+
+    assert result.exit_code == 12
+    document = result.json()
+    assert document["ok"] is False and document["error"]["code"] == "conflict"
+    assert document["plan"]["target_exists"] is True
+    assert "importing" not in result.stderr

@@ -62,3 +62,10 @@ def test_tag_and_pin_apply_to_the_file_as_it_is_now(tmp_path: Path) -> None:
 
     after = store.read(path)
     assert (after.pinned, after.tags) == (True, ("release",))
+
+
+def test_the_word_pinned_is_not_a_tag(tmp_path: Path) -> None:
+    Store(tmp_path).write(make_snapshot(created=NOON))
+    result = run_cli("tag", "Tickets", "--add", "pinned", "--store", str(tmp_path))
+    assert result.exit_code == 2
+    assert "reserved" in result.stderr
