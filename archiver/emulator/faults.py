@@ -201,13 +201,8 @@ def project_in_path(path: str) -> str | None:
 
 def _job_plan(fault: Fault, scenario: Scenario) -> JobPlan:
     action = fault.action
-    outcomes = {
-        "fail_job": "failed",
-        "partial_job": "partiallyCompleted",
-        "cancel_job": "cancelled",
-    }
-    if action in outcomes:
-        return JobPlan(status=outcomes[action], errors=fault.errors, warnings=fault.warnings)  # type: ignore[arg-type]
+    if action in _OUTCOMES:
+        return JobPlan(status=_OUTCOMES[action], errors=fault.errors, warnings=fault.warnings)
     if action == "stall_job":
         return JobPlan(stall=True)
     if action == "delay_job":
