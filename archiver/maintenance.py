@@ -128,6 +128,7 @@ def prune(
     resource: str | None = None,
     project: str | None = None,
     dry_run: bool = False,
+    wait_lock: float = 0.0,
 ) -> list[PruneRow]:
     """Apply `policy` to each project separately; remove what it does not keep."""
     if policy.empty:
@@ -142,7 +143,7 @@ def prune(
             rows += _decide(store, entries, policy, zone)
             continue
         try:
-            with store.lock(group_resource, group_project, command="prune"):
+            with store.lock(group_resource, group_project, command="prune", wait=wait_lock):
                 current = store.entries(resource=group_resource, project=group_project)
                 rows += _remove(store, _decide(store, current, policy, zone))
         except StoreBusyError as busy:

@@ -28,6 +28,7 @@ from archiver.cli.options import (
     QuietOption,
     StoreOption,
     VerboseOption,
+    WaitLockOption,
     exit_statuses,
 )
 from archiver.errors import (
@@ -88,10 +89,7 @@ def export(
             "--skip-unchanged", help="Write nothing when the project equals its latest snapshot."
         ),
     ] = False,
-    wait_lock: Annotated[
-        float,
-        typer.Option("--wait-lock", metavar="SECONDS", help="Wait this long for a locked project."),
-    ] = 0.0,
+    wait_lock: WaitLockOption = 0.0,
     endpoint: EndpointOption = None,
     key_env: KeyEnvOption = None,
     api_version: ApiVersionOption = None,

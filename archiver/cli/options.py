@@ -57,6 +57,18 @@ ApiVersionOption = Annotated[
 ]
 
 
+WaitLockOption = Annotated[
+    float,
+    typer.Option(
+        "--wait-lock",
+        metavar="SECONDS",
+        min=0,
+        max=86400,
+        help="Wait this long for a project locked by another run.",
+    ),
+]
+
+
 def exit_statuses(*codes: int) -> str:
     """The 'Exit status' paragraph of a command's help: `codes`, interrupted, internal."""
     wanted = {*codes, Interrupted.exit_code, InternalError.exit_code}

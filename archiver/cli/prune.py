@@ -16,6 +16,7 @@ from archiver.cli.options import (
     QuietOption,
     StoreOption,
     VerboseOption,
+    WaitLockOption,
     exit_statuses,
 )
 from archiver.errors import ConfigError, StorageError, StoreBusyError, UsageError
@@ -58,6 +59,7 @@ def prune_snapshots(
         list[str] | None, typer.Option("--keep-tag", metavar="TAG", help="Repeatable.")
     ] = None,
     tz: Annotated[str, typer.Option("--tz", help="Time zone of the calendar rules.")] = "UTC",
+    wait_lock: WaitLockOption = 0.0,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Decide and print; remove nothing.")
     ] = False,
@@ -91,7 +93,15 @@ def prune_snapshots(
     target = context.open_store(store, context.load(config))
 
     resource, project = context.project_filter(target, project, resource)
-    rows = prune(target, policy, zone, resource=resource, project=project, dry_run=dry_run)
+    rows = prune(
+        target,
+        policy,
+        zone,
+        resource=resource,
+        project=project,
+        dry_run=dry_run,
+        wait_lock=wait_lock,
+    )
     for row in rows:
         out.line(f"{_verdict(row, dry_run=dry_run)}\t{row.entry.name}\t{', '.join(row.reasons)}")
     removed = sum(1 for row in rows if not row.keep)

@@ -16,6 +16,7 @@ from archiver.cli.options import (
     QuietOption,
     StoreOption,
     VerboseOption,
+    WaitLockOption,
     exit_statuses,
 )
 from archiver.diffing import ProjectDiff
@@ -94,6 +95,7 @@ def restore(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
     ] = False,
+    wait_lock: WaitLockOption = 0.0,
     store: StoreOption = None,
     config: ConfigOption = None,
     json_mode: JsonOption = False,
@@ -148,7 +150,9 @@ def restore(
 
     out.talk(f"importing into {destination.name}/{plan.target} …")
     store_for_safety = context.configured_store(store, settings)
-    result = execute_restore(plan, client, store_for_safety, verify=verify, on_progress=out.talk)
+    result = execute_restore(
+        plan, client, store_for_safety, verify=verify, wait_lock=wait_lock, on_progress=out.talk
+    )
     safety = str(result.safety_snapshot) if result.safety_snapshot else None
     out.document(
         {

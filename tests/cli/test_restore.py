@@ -275,3 +275,29 @@ def test_json_of_a_refused_dry_run_keeps_the_plan(workspace: Workspace) -> None:
     assert document["ok"] is False and document["error"]["code"] == "conflict"
     assert document["plan"]["target_exists"] is True
     assert "importing" not in result.stderr
+
+
+def test_a_restore_into_a_locked_project_is_busy(workspace: Workspace) -> None:
+    import json
+
+    _backed_up(workspace, single_label("Tickets"))
+    lock = workspace.store / "westus" / "Tickets" / ".lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(
+        json.dumps(
+            {
+                "host": "other-host",
+                "pid": 1,
+                "command": "export",
+                "started": "x",
+                "refreshed": "x",
+                "token": "t",
+            }
+        )
+    )
+
+    result = workspace.run("restore", "Tickets", "--to", "westus", "--wait-lock", "0.2")
+
+    assert result.exit_code == 8
+    assert "other-host" in result.stderr
+    assert _client(workspace).get_project("Tickets") is None
