@@ -244,20 +244,6 @@ def export_batches(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def export_projects(
-    client: AuthoringClient,
-    resource: Resource,
-    names: Sequence[str],
-    store: Store,
-    options: ExportOptions,
-    *,
-    on_outcome: OutcomeHook | None = None,
-) -> list[ExportOutcome]:
-    """Export projects of one resource, at most `max_concurrency` at a time."""
-    batch = ExportBatch(resource, client, tuple(dict.fromkeys(names)))
-    return export_batches([batch], store, options, on_outcome=on_outcome)
-
-
 @dataclass(frozen=True)
 class _Task:
     batch: ExportBatch

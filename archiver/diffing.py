@@ -354,9 +354,6 @@ class _Index:
             return []
         return [self.first[key], *self.more.get(key, ())]
 
-    def repeats(self, key: Any) -> bool:
-        return key in self.more
-
 
 def _categories(items: Any, name_key: str) -> tuple[str, ...] | None:
     """Category names of classification labels, or None when they hold more than a name."""

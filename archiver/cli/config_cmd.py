@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
-from archiver.cli import output
+from archiver.cli import context, output
 from archiver.cli.options import (
     ConfigOption,
     DebugOption,
@@ -16,7 +14,7 @@ from archiver.cli.options import (
     VerboseOption,
     exit_statuses,
 )
-from archiver.config import check_config, find_config
+from archiver.config import check_config
 from archiver.errors import ConfigError
 
 HELP = "Commands about the config file."
@@ -45,7 +43,7 @@ def check(
         debug=debug,
         log_file=log_file,
     )
-    path = _config_path(config)
+    path = context.require_config(config)
 
     settings, problems = check_config(path)
     names = sorted(settings.resources)
@@ -68,15 +66,6 @@ def check(
     store = f"store {settings.store}" if settings.store else "no store"
     out.talk(f"{path}: ok: {len(names)} resources ({', '.join(names) or 'none'}); {store}")
     return 0
-
-
-def _config_path(explicit: Path | None) -> Path:
-    path = find_config(explicit)
-    if path is None:
-        raise ConfigError(
-            "no config file: pass --config FILE, set ARCHIVER_CONFIG, or create ./archiver.toml"
-        )
-    return path
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,16 @@ from archiver.service import AuthoringClient, ClientOptions
 from archiver.store import Store
 
 
+def require_config(explicit: Path | None) -> Path:
+    """The config file to read, for commands that have nothing to do without one."""
+    path = find_config(explicit)
+    if path is None:
+        raise ConfigError(
+            "no config file: pass --config FILE, set ARCHIVER_CONFIG, or create ./archiver.toml"
+        )
+    return path
+
+
 def load(config_path: Path | None) -> Config:
     return load_config(find_config(config_path))
 

@@ -54,11 +54,7 @@ def list_snapshots(
         out.talk(f"no snapshots in {target.root}")
         return 0
 
-    table = [_COLUMNS] + [_cells(row) for row in listed]
-    widths = [max(len(cells[i]) for cells in table) for i in range(len(_COLUMNS) - 1)]
-    for cells in table:
-        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
-        out.line("  ".join([*padded, cells[-1]]).rstrip())
+    out.table([_COLUMNS, *(_cells(row) for row in listed)])
     return 0
 
 

@@ -63,7 +63,7 @@ def log(
 
     first = entries[0]
     out.document({"resource": first.resource, "project": first.project, "snapshots": documents})
-    _print_table(out, table)
+    out.table(table)
     return 0
 
 
@@ -88,13 +88,6 @@ def _cells(row: HistoryRow) -> tuple[str, ...]:
 def _delta(counts: dict[str, int]) -> str:
     parts = [f"{_SIGNS[action]}{counts[action]}" for action in ACTIONS if counts[action]]
     return " ".join(parts) or "="
-
-
-def _print_table(out: output.Output, table: list[tuple[str, ...]]) -> None:
-    widths = [max(len(cells[i]) for cells in table) for i in range(len(_COLUMNS) - 1)]
-    for cells in table:
-        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
-        out.line("  ".join([*padded, cells[-1]]).rstrip())
 
 
 def _as_json(row: HistoryRow) -> dict[str, Any]:

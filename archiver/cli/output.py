@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -61,6 +61,13 @@ class Output:
         """A line for the person watching, on stderr."""
         if not self.quiet:
             self.write_stderr(text + "\n")
+
+    def table(self, rows: Sequence[Sequence[str]]) -> None:
+        """Rows of cells in aligned columns, the first row the header; the last column ragged."""
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+        for row in rows:
+            padded = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            self.line("  ".join([*padded, row[-1]]).rstrip())
 
     def error(self, text: str) -> None:
         """A line about something that failed, on stderr even with --quiet."""

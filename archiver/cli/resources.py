@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -17,7 +16,7 @@ from archiver.cli.options import (
     VerboseOption,
     exit_statuses,
 )
-from archiver.config import AUTH_AZURE_IDENTITY, Config, Resource, find_config
+from archiver.config import AUTH_AZURE_IDENTITY, Config, Resource
 from archiver.errors import ConfigError
 
 HELP = (
@@ -44,7 +43,7 @@ def resources(
         debug=debug,
         log_file=log_file,
     )
-    settings = _load(config)
+    settings = context.load(context.require_config(config))
 
     listed = [(resource, resource.credential_status()) for resource in _sorted(settings)]
     out.document(
@@ -58,21 +57,8 @@ def resources(
         out.talk(f"no resources in {settings.path}")
         return 0
 
-    table = [_COLUMNS, *(_cells(resource, status) for resource, status in listed)]
-    widths = [max(len(cells[i]) for cells in table) for i in range(len(_COLUMNS) - 1)]
-    for cells in table:
-        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
-        out.line("  ".join([*padded, cells[-1]]).rstrip())
+    out.table([_COLUMNS, *(_cells(resource, status) for resource, status in listed)])
     return 0
-
-
-def _load(config_path: Path | None) -> Config:
-    path = find_config(config_path)
-    if path is None:
-        raise ConfigError(
-            "no config file: pass --config FILE, set ARCHIVER_CONFIG, or create ./archiver.toml"
-        )
-    return context.load(path)
 
 
 def _sorted(settings: Config) -> list[Resource]:
